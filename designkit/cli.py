@@ -1,0 +1,144 @@
+"""The ``designkit`` command line.
+
+Heavy libraries (pandas, Jupyter, Papermill) are imported inside the commands that need them,
+so ``designkit --help`` and ``designkit check`` start fast. Errors a user can cause are caught
+in exactly one place (``main``) and printed without a traceback, exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import EXIT_BAD_INPUT, DesignKitError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="designkit")
+def cli() -> None:
+    """designkit: design a backend service step by step, then check it and build from it."""
+
+
+# ---------------------------------------------------------------- new, schema (lead)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write it (default: NAME/design.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(name: str, output: Path | None, force: bool) -> None:
+    """Write a starter design file with every section and commented guidance."""
+    from .starter import write_starter
+
+    path = write_starter(name, output, force=force)
+    click.echo(f"wrote {path}; next: designkit check {path}  (or open the notebooks with make lab)")
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def schema(output: Path | None) -> None:
+    """Print the design file's JSON Schema (for editor autocompletion)."""
+    from .schema import schema_text
+
+    text = schema_text()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+# ---------------------------------------------------------------- run (lead)
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Folder for spec, checklist and notebooks.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Steps run at once (default: the number of cores).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
+              help="Seconds a step may take before its kernel is stopped.")
+@click.option("--steps", default=None, help="Comma-separated step ids to run (default: all).")
+def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None) -> None:
+    """Run every step notebook headless on DESIGN and write the spec and the checklist."""
+    from .runner import run_design
+
+    summary = run_design(design, output_dir, jobs=jobs, timeout=timeout,
+                         steps=steps.split(",") if steps else None)
+    sys.exit(summary.exit_code)
+
+
+# ---- export / import (artifacts)
+
+_EXPORT_KINDS = ("openapi", "sql", "diagrams", "adr")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(_EXPORT_KINDS))
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File (openapi, sql) or folder (diagrams, adr) to write; "
+                   "openapi and sql print to standard output without it.")
+@click.option("--dialect", type=click.Choice(["sqlite", "postgresql"]), default="postgresql",
+              show_default=True, help="SQL dialect (sql only).")
+def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
+    """Export KIND (openapi, sql, diagrams, adr) from DESIGN."""
+    from .exporters import exporters
+    from .loader import load_design
+
+    document = load_design(design)
+    options = {"dialect": dialect} if kind == "sql" else {}
+    exporter = exporters.get(kind)
+    if output is None:
+        if not exporter.single_file:
+            raise click.UsageError(f"the {kind} export writes several files; give a folder with -o")
+        (text,) = exporter.render(document.design, **options).values()
+        click.echo(text, nl=False)
+        return
+    for path in exporter.export(document, output, **options):
+        click.echo(f"wrote {path}")
+
+
+@cli.group(name="import")
+def import_() -> None:
+    """Import an existing API description as a design file."""
+
+
+@import_.command(name="openapi")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("design.yaml"), show_default=True, help="Design file to write.")
+@click.option("--name", default=None, help="Design name (default: from info.title).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool) -> None:
+    """Import an OpenAPI 3.0/3.1 file (YAML or JSON) as a design file with marked gaps."""
+    from .importers.openapi import write_design_from_openapi
+
+    path, gaps = write_design_from_openapi(source, output, name=name, force=force)
+    click.echo(f"wrote {path} ({gaps} gaps marked '# GAP'); next: designkit check {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning any DesignKitError into a clear message and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="designkit", standalone_mode=False)
+    except DesignKitError as exc:
+        click.echo(f"error: {exc.format()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)

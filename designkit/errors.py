@@ -1,0 +1,86 @@
+"""The errors designkit raises for input a user got wrong.
+
+Exception tree::
+
+    DesignKitError                 root: every error a user can cause; the CLI catches it once
+    ├── DesignFileError            a design file (or imported file) is missing, unreadable or invalid;
+    │                              carries one or more Problems (file, line, key path, fix)
+    ├── StaleDesignError           a save would overwrite a change made on disk since loading
+    ├── ImportSourceError          an OpenAPI file cannot be imported (a DesignFileError)
+    └── UsageError                 a command was called with arguments that cannot work
+
+Findings are results, not exceptions: see ``designkit.findings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located precisely enough to fix it."""
+
+    file: str
+    line: int | None
+    key_path: str
+    message: str
+    fix: str = ""
+
+    def format(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: {self.key_path or '(top level)'}: {self.message}"
+        if self.fix:
+            text += f"\n    fix: {self.fix}"
+        return text
+
+
+class DesignKitError(Exception):
+    """Root of every error a user can cause; ``exit_code`` is what the CLI returns."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def format(self) -> str:
+        return str(self)
+
+
+class DesignFileError(DesignKitError):
+    """A design file could not be loaded; ``problems`` says where and how to fix each part."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.format())
+
+    @classmethod
+    def single(cls, file: str | Path, message: str, *, line: int | None = None,
+               key_path: str = "", fix: str = "") -> DesignFileError:
+        return cls([Problem(str(file), line, key_path, message, fix)])
+
+    def format(self) -> str:
+        head = ("1 problem" if len(self.problems) == 1 else f"{len(self.problems)} problems")
+        body = "\n".join(p.format() for p in self.problems)
+        return f"{body}\n({head}; nothing was changed)" if len(self.problems) > 1 else body
+
+
+class ImportSourceError(DesignFileError):
+    """An API description cannot be imported (not OpenAPI 3.x, a broken or remote $ref, too big)."""
+
+
+class StaleDesignError(DesignKitError):
+    """The design file changed on disk since it was loaded; saving would lose that change."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        super().__init__(
+            f"{self.path}: the file changed on disk since it was loaded (another editor, notebook "
+            "or a git pull); nothing was saved.\n    fix: reload the design, redo the edit, then save."
+        )
+
+
+class UsageError(DesignKitError):
+    """A command was called in a way that cannot work (unknown step, bad option value)."""

@@ -1,0 +1,276 @@
+"""SQL DDL for SQLite and PostgreSQL from the persistence section, built with SQLAlchemy.
+
+Each relational table takes its columns from the entity it stores: types, NOT NULL, defaults,
+uniques, CHECKs for enums and numeric bounds, the primary key, foreign keys from the entity's
+relationships, and the indexes the table declares. Where the design keeps idempotency keys in a
+table it does not declare, a standard idempotency-key table is added. What cannot be built (a
+table without an entity, an index on an unknown column) is left out with a ``--`` comment that
+says why, so a draft still yields DDL that applies.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import UsageError
+from ..model import Design, Entity, EntityField
+from . import Exporter
+
+DIALECTS = ("sqlite", "postgresql")
+RELATIONAL_KINDS = frozenset({"postgresql", "mysql", "sqlite"})
+_ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set-null": "SET NULL",
+              "no-action": "NO ACTION"}
+
+
+def snake(name: str) -> str:
+    """``WebhookEvent`` -> ``webhook_event``."""
+    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "t"
+
+
+def _column_type(field: EntityField, dialect: str):
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    t = field.type
+    if t in ("string", "email", "url", "enum"):
+        length = field.max_length
+        if t == "enum" and field.enum and all(isinstance(v, int) and not isinstance(v, bool)
+                                              for v in field.enum):
+            return sa.Integer()
+        if length is None and t == "enum" and field.enum:
+            length = max(len(str(v)) for v in field.enum)
+        if length is None:
+            length = {"email": 320, "url": 2048}.get(t)
+        return sa.String(length) if length else (sa.Text() if dialect == "postgresql" else sa.String())
+    if t == "json":
+        return postgresql.JSONB() if dialect == "postgresql" else sa.JSON()
+    return {
+        "text": sa.Text(), "integer": sa.BigInteger() if dialect == "postgresql" else sa.Integer(),
+        "number": sa.Double(), "decimal": sa.Numeric(), "boolean": sa.Boolean(),
+        "uuid": sa.Uuid(), "datetime": sa.DateTime(timezone=True), "date": sa.Date(),
+        "binary": sa.LargeBinary(),
+    }.get(t, sa.String())
+
+
+def _server_default(field: EntityField, dialect: str):
+    import sqlalchemy as sa
+
+    value = field.default
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return sa.text(("true" if value else "false") if dialect == "postgresql" else str(int(value)))
+    if isinstance(value, (int, float)):
+        return sa.text(repr(value))
+    return str(value)           # SQLAlchemy quotes a plain string default
+
+
+def _bounds(table_name: str, field: EntityField, col) -> list:
+    """CHECK constraints for the field's enum values and numeric bounds on column ``col``."""
+    import sqlalchemy as sa
+
+    checks = []
+    if field.enum:
+        checks.append(sa.CheckConstraint(col.in_(list(field.enum)),
+                                         name=f"ck_{table_name}_{field.name}_enum"[:63]))
+    if field.minimum is not None and field.type in ("integer", "number", "decimal"):
+        checks.append(sa.CheckConstraint(col >= _num(field.minimum),
+                                         name=f"ck_{table_name}_{field.name}_min"[:63]))
+    if field.maximum is not None and field.type in ("integer", "number", "decimal"):
+        checks.append(sa.CheckConstraint(col <= _num(field.maximum),
+                                         name=f"ck_{table_name}_{field.name}_max"[:63]))
+    return checks
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+class _Schema:
+    """The SQLAlchemy MetaData for a design, and the notes on what was left out."""
+
+    def __init__(self, design: Design, dialect: str):
+        import sqlalchemy as sa
+
+        self.sa = sa
+        self.design = design
+        self.dialect = dialect
+        self.metadata = sa.MetaData()
+        self.notes: list[str] = []
+        self.entity_table: dict[str, str] = {}   # entity name -> table name
+
+    def build(self) -> None:
+        d = self.design
+        stores = {s.name: s.kind for s in d.persistence.stores}
+        tables = list(d.persistence.tables)
+        derived = False
+        if not tables and d.data_model.entities:
+            # no tables decided yet: one per entity, so the data model can be tried out
+            from ..model import Table
+
+            tables = [Table(name=snake(e.name), entity=e.name) for e in d.data_model.entities]
+            derived = True
+            self.notes.append("persistence.tables is empty: one table per entity was derived "
+                              "from the data model")
+        chosen = []
+        for table in tables:
+            kind = stores.get(table.store) if table.store else None
+            if kind is not None and kind not in RELATIONAL_KINDS:
+                continue           # a table in redis, dynamodb... is not SQL
+            entity = d.entity(table.entity) if table.entity else None
+            if entity is None:
+                self.notes.append(f"table {table.name}: skipped, "
+                                  + (f"entity {table.entity!r} is not in the data model"
+                                     if table.entity else "it names no entity to take columns from"))
+                continue
+            if not entity.fields:
+                self.notes.append(f"table {table.name}: skipped, entity {entity.name} has no fields")
+                continue
+            chosen.append((table, entity))
+            self.entity_table.setdefault(entity.name, table.name)
+        for table, entity in chosen:
+            self._table(table, entity, derived)
+        self._idempotency_table()
+
+    def _table(self, table, entity: Entity, derived: bool) -> None:
+        sa = self.sa
+        names = {f.name for f in entity.fields}
+        pk = [c for c in entity.primary_key if c in names]
+        for missing in set(entity.primary_key) - names:
+            self.notes.append(f"table {table.name}: primary key column {missing!r} is not a field "
+                              f"of {entity.name}")
+        fks: dict[str, Any] = {}
+        uniques_from_rel: set[str] = set()
+        for rel in entity.relationships:
+            if rel.kind not in ("many-to-one", "one-to-one") or not rel.field:
+                continue
+            target = self.design.entity(rel.target)
+            target_table = self.entity_table.get(rel.target)
+            if target is None or target_table is None or len(target.primary_key) != 1 \
+                    or rel.field not in names:
+                self.notes.append(f"table {table.name}: no foreign key for {rel.field or rel.target} "
+                                  f"(the target {rel.target} has no table with a single-column "
+                                  "primary key, or the field is missing)")
+                continue
+            fks[rel.field] = sa.ForeignKey(f"{target_table}.{target.primary_key[0]}",
+                                           ondelete=_ON_DELETE[rel.on_delete],
+                                           name=f"fk_{table.name}_{rel.field}"[:63])
+            if rel.kind == "one-to-one":
+                uniques_from_rel.add(rel.field)
+        columns = []
+        checks = []
+        for f in entity.fields:
+            args = [fks[f.name]] if f.name in fks else []
+            required = f.required or f.name in pk
+            column = sa.Column(
+                f.name, _column_type(f, self.dialect), *args, primary_key=f.name in pk,
+                nullable=not required,
+                unique=(f.unique or f.name in uniques_from_rel) and f.name not in pk or None,
+                server_default=_server_default(f, self.dialect))
+            columns.append(column)
+            checks += _bounds(table.name, f, column)
+        t = sa.Table(table.name, self.metadata, *columns, *checks)
+        for i, index in enumerate(table.indexes):
+            unknown = [c for c in index.columns if c not in names]
+            if unknown:
+                self.notes.append(f"index {index.name or i} on {table.name}: skipped, no column "
+                                  + ", ".join(unknown))
+                continue
+            name = index.name or (("ux_" if index.unique else "ix_") + table.name + "_"
+                                  + "_".join(index.columns))
+            sa.Index(name[:63], *(t.c[c] for c in index.columns), unique=index.unique)
+
+    def _idempotency_table(self) -> None:
+        """Add the idempotency-key table the design relies on but does not declare."""
+        sa = self.sa
+        p = self.design.persistence
+        wanted: list[str] = []
+        if p.idempotency is not None:
+            wanted.append(p.idempotency.table or "idempotency_keys")
+        for e in self.design.api.endpoints:
+            if e.idempotency and e.idempotency.strategy == "idempotency-key":
+                store = e.idempotency.store
+                declared = {t.name for t in p.tables} | {s.name for s in p.stores}
+                if store and store not in declared:
+                    wanted.append(store)
+                elif not store and p.idempotency is None:
+                    wanted.append("idempotency_keys")
+        for name in dict.fromkeys(wanted):
+            if name in self.metadata.tables or any(t.name == name for t in p.tables):
+                continue
+            ident = snake(name)
+            t = sa.Table(
+                ident, self.metadata,
+                sa.Column("key", sa.String(255), primary_key=True),
+                sa.Column("scope", sa.String(200), nullable=False, server_default=""),
+                sa.Column("request_hash", sa.String(64), nullable=False),
+                sa.Column("response_status", sa.Integer()),
+                sa.Column("response_body", sa.Text()),
+                sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
+                          server_default=sa.func.current_timestamp()),
+                sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+            )
+            sa.Index(f"ix_{ident}_expires_at", t.c.expires_at)
+            self.notes.append(f"table {ident}: the standard idempotency-key table, added because "
+                              "the design keeps idempotency keys there without declaring it")
+
+    def ddl(self) -> str:
+        from sqlalchemy.schema import CreateIndex, CreateTable
+
+        dialect = _dialect(self.dialect)
+        out = [f"-- {self.dialect} DDL generated by designkit from the design "
+               f"{self.design.name!r}; edit the design, not this file.", ""]
+        out += [f"-- note: {n}" for n in self.notes]
+        if self.notes:
+            out.append("")
+        if not self.metadata.tables:
+            out.append("-- no relational tables in the design yet")
+        for table in self.metadata.sorted_tables:
+            text = str(CreateTable(table).compile(dialect=dialect)).strip()
+            out.append("\n".join(line.rstrip() for line in text.splitlines()) + ";")
+            out.append("")
+            for index in sorted(table.indexes, key=lambda i: i.name or ""):
+                out.append(str(CreateIndex(index).compile(dialect=dialect)).strip() + ";")
+            if table.indexes:
+                out.append("")
+        return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _dialect(name: str):
+    if name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.dialect()
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()
+
+
+def build_metadata(design: Design, dialect: str = "postgresql"):
+    """The SQLAlchemy MetaData of the design's relational tables."""
+    schema = _Schema(design, _check_dialect(dialect))
+    schema.build()
+    return schema.metadata
+
+
+def render_sql(design: Design, dialect: str = "postgresql") -> str:
+    """The CREATE TABLE and CREATE INDEX statements for ``dialect`` (sqlite or postgresql)."""
+    schema = _Schema(design, _check_dialect(dialect))
+    schema.build()
+    return schema.ddl()
+
+
+def _check_dialect(dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise UsageError(f"unknown SQL dialect {dialect!r}; use one of: {', '.join(DIALECTS)}")
+    return dialect
+
+
+class SqlExporter(Exporter):
+    kind = "sql"
+    description = "SQL DDL (--dialect sqlite or postgresql)"
+
+    def render(self, design: Design, *, dialect: str = "postgresql", **options: Any) -> dict[str, str]:
+        return {f"schema.{dialect}.sql": render_sql(design, dialect)}

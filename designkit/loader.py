@@ -1,0 +1,417 @@
+"""Load a design file safely and precisely.
+
+The YAML is read event by event (libyaml when available) into plain Python data, recording
+the line of every key and list item. Doing it ourselves, rather than ``yaml.safe_load``, gives
+three guarantees in one linear pass: no tag can construct a Python object (only the core YAML
+tags are accepted), an alias bomb is refused before it expands, and deep nesting is refused
+before anything recurses. The data is then validated by the pydantic model; each validation
+error becomes one Problem naming file, line, key path and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from .errors import DesignFileError, Problem
+from .model import Design
+
+KeyPath = tuple[str | int, ...]
+
+MAX_BYTES = 64 * 1024 * 1024      # far above any real design; the 10,000-endpoint bench is ~8 MB
+MAX_DEPTH = 64                    # a design nests about 8 deep; anything deeper is an attack or a typo
+MAX_NODES = 5_000_000             # total nodes after alias expansion (billion-laughs guard)
+MAX_PROBLEMS = 50                 # report this many validation problems at most
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+_MERGE = _CORE + "merge"
+
+
+@dataclass
+class DesignDocument:
+    """A loaded design: the typed model plus where each key stands in the file."""
+
+    path: Path
+    design: Design
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    digest: str = ""      # sha256 of the bytes loaded, so a save can tell the file changed since
+
+    def line_of(self, key_path: KeyPath) -> int | None:
+        """Line of ``key_path``, or of its nearest ancestor present in the file."""
+        path = tuple(key_path)
+        while path:
+            line = self.lines.get(path)
+            if line is not None:
+                return line
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def format_key_path(key_path: KeyPath) -> str:
+    """``('api', 'endpoints', 3, 'auth')`` -> ``api.endpoints[3].auth``."""
+    text = ""
+    for part in key_path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def parse_key_path(text: str) -> KeyPath:
+    """The inverse of :func:`format_key_path`."""
+    parts: list[str | int] = []
+    for chunk in text.replace("]", "").split("."):
+        name, *indexes = chunk.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in indexes)
+    return tuple(parts)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_text(path: str | Path, *, what: str = "design file") -> tuple[str, bytes]:
+    """Read a file as UTF-8 text, refusing what is not a readable text file."""
+    p = Path(path)
+    shown = str(path)
+    try:
+        if p.is_dir():
+            inside = p / "design.yaml"
+            hint = f"give the file itself, e.g. {inside}" if inside.exists() else "give the path of a YAML file"
+            raise DesignFileError.single(shown, f"is a directory, not a {what}", fix=hint)
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise DesignFileError.single(
+            shown, "no such file",
+            fix="check the path; `designkit new NAME` writes a starter design file") from None
+    except PermissionError:
+        raise DesignFileError.single(shown, "permission denied", fix="make the file readable") from None
+    except OSError as exc:
+        raise DesignFileError.single(shown, f"cannot be read ({exc.strerror})") from None
+    if size > MAX_BYTES:
+        raise DesignFileError.single(
+            shown, f"is {size / 1e6:.0f} MB; a {what} is at most {MAX_BYTES // 2**20} MiB",
+            fix="split the file, or check that this is the file you meant")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise DesignFileError.single(shown, f"cannot be read ({exc.strerror})") from None
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise DesignFileError.single(
+            shown, f"holds binary data (a NUL byte at offset {nul}), not YAML text",
+            line=raw.count(b"\n", 0, nul) + 1, fix=f"give a YAML {what}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DesignFileError.single(
+            shown, f"is not UTF-8 text (bad byte at offset {exc.start})",
+            line=raw.count(b"\n", 0, exc.start) + 1, fix="save the file as UTF-8")
+    return text, raw
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse YAML text into plain data and a map from key path to line (1-based)."""
+    builder = _Builder(file)
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            builder.feed(loader.get_event())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        msg = " ".join(x for x in (exc.context, exc.problem) if x) or "not valid YAML"
+        raise DesignFileError.single(
+            file, f"YAML syntax error: {msg}", line=line, key_path=format_key_path(builder.path()),
+            fix="check indentation and quoting on this line and the one above") from None
+    except yaml.YAMLError as exc:
+        raise DesignFileError.single(file, f"YAML error: {exc}", fix="check the file is YAML") from None
+    finally:
+        loader.dispose()
+    return builder.result, builder.lines
+
+
+class _Frame:
+    __slots__ = ("kind", "data", "key", "key_line", "anchor", "start_count", "merges", "path")
+
+    def __init__(self, kind, data, path, anchor, start_count):
+        self.kind, self.data, self.path = kind, data, path
+        self.key = _NO_KEY
+        self.key_line = 0
+        self.anchor, self.start_count = anchor, start_count
+        self.merges: list[dict] = []
+
+
+_NO_KEY = object()
+
+
+class _Builder:
+    """Turns parser events into plain data, line numbers and limits (see module docstring)."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.count = 0
+        self.result: Any = None
+        self.lines: dict[KeyPath, int] = {(): 1}
+
+    def path(self) -> KeyPath:
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if top.kind == "map":
+            if top.key is _NO_KEY:
+                return top.path
+            return top.path + ("<<" if top.key is _MergeKey else top.key,)
+        return top.path + (len(top.data),)
+
+    def _fail(self, message: str, line: int, fix: str = "", key_path: KeyPath | None = None) -> None:
+        path = self.path() if key_path is None else key_path
+        shown = format_key_path(path[:12]) + ("..." if len(path) > 12 else "")
+        raise DesignFileError.single(self.file, message, line=line, key_path=shown, fix=fix)
+
+    def _bump(self, n: int, line: int) -> None:
+        self.count += n
+        if self.count > MAX_NODES:
+            self._fail(f"the document expands to more than {MAX_NODES:,} values (alias expansion?)",
+                       line, fix="remove the anchors/aliases that repeat large blocks")
+
+    def feed(self, ev) -> None:
+        line = ev.start_mark.line + 1 if ev.start_mark else 0
+        if isinstance(ev, yaml.ScalarEvent):
+            self._bump(1, line)
+            value = self._scalar(ev, line)
+            self._add(value, line, ev.anchor, self.count - 1)
+        elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self._check_tag(ev.tag, "map" if isinstance(ev, yaml.MappingStartEvent) else "seq", line)
+            if len(self.stack) >= MAX_DEPTH:
+                self._fail(f"nesting is deeper than {MAX_DEPTH} levels", line,
+                           fix="a design file nests a few levels; check the indentation")
+            self._bump(1, line)
+            is_map = isinstance(ev, yaml.MappingStartEvent)
+            path = self.path()
+            if self.stack:
+                self._record_line(path, line)
+            self.stack.append(_Frame("map" if is_map else "seq", {} if is_map else [], path,
+                                     ev.anchor, self.count - 1))
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = self.stack.pop()
+            for merged in frame.merges:
+                for k, v in merged.items():
+                    frame.data.setdefault(k, v)
+            self._add(frame.data, line, frame.anchor, frame.start_count, nested=True)
+        elif isinstance(ev, yaml.AliasEvent):
+            if ev.anchor not in self.anchors:
+                self._fail(f"alias *{ev.anchor} refers to no anchor", line,
+                           fix=f"define &{ev.anchor} before using it")
+            value, size = self.anchors[ev.anchor]
+            self._bump(size, line)
+            self._record_line(self.path(), line)
+            self._add(value, line, None, 0, nested=True)
+
+    def _check_tag(self, tag: str | None, kind: str, line: int) -> None:
+        if tag and tag not in ("!", _CORE + kind):
+            self._fail(f"YAML tag {tag} is not allowed in a design file", line,
+                       fix="remove the tag; write plain YAML values")
+
+    def _scalar(self, ev, line: int) -> Any:
+        tag = ev.tag
+        if tag is None or tag == "!":
+            tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+        if tag == _MERGE and self.stack and self.stack[-1].kind == "map" and self.stack[-1].key is _NO_KEY:
+            return _MergeKey
+        if tag not in _ALLOWED_TAGS:
+            self._fail(f"YAML tag {tag} is not allowed in a design file", line,
+                       fix="remove the tag; write plain YAML values")
+        node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
+        try:
+            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+        except (ValueError, yaml.constructor.ConstructorError) as exc:
+            self._fail(f"value {ev.value!r} is not a valid {tag.rsplit(':', 1)[-1]} ({exc})", line,
+                       fix="quote the value to keep it as text")
+
+    def _record_line(self, path: KeyPath, line: int) -> None:
+        self.lines.setdefault(path, line)
+
+    def _add(self, value: Any, line: int, anchor: str | None, start_count: int, nested=False) -> None:
+        if anchor:
+            self.anchors[anchor] = (value, self.count - start_count)
+        if not self.stack:
+            self.result = value
+            return
+        top = self.stack[-1]
+        if top.kind == "seq":
+            if not nested:
+                self._record_line(top.path + (len(top.data),), line)
+            top.data.append(value)
+        elif top.key is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                self._fail("a mapping key must be a plain value", line, fix="use a text key")
+            if value is not _MergeKey and value in top.data:
+                self._fail(f"duplicate key {value!r}", line, key_path=top.path + (value,),
+                           fix="keep one of the two entries; YAML would silently drop the first")
+            top.key, top.key_line = value, line
+            if value is not _MergeKey:
+                self._record_line(top.path + (value,), line)
+        else:
+            if top.key is _MergeKey:
+                merges = value if isinstance(value, list) else [value]
+                if not all(isinstance(m, dict) for m in merges):
+                    self._fail("a merge key (<<) takes a mapping or a list of mappings", line)
+                top.merges.extend(merges)
+            else:
+                top.data[top.key] = value
+            top.key = _NO_KEY
+
+
+class _MergeKey:  # sentinel for '<<' merge keys
+    pass
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def load_design(path: str | Path) -> DesignDocument:
+    """Load and validate a design file; raise DesignFileError naming file, line and key."""
+    text, raw = read_text(path)
+    return load_design_text(text, str(path), digest=hashlib.sha256(raw).hexdigest())
+
+
+def load_design_text(text: str, file: str = "<design>", *, digest: str = "") -> DesignDocument:
+    """Validate design YAML given as text (``file`` is the name used in messages)."""
+    data, lines = parse_yaml(text, file)
+    if data is None:
+        raise DesignFileError.single(file, "the file is empty", line=1,
+                                     fix="start from `designkit new NAME`, which writes every section")
+    if not isinstance(data, dict):
+        raise DesignFileError.single(file, f"the top level is a {_kind(data)}, not a mapping of sections",
+                                     line=1, fix="start the file with `name: my-service` and the sections")
+    document = DesignDocument(Path(file), None, lines, digest)  # type: ignore[arg-type]
+    document.design = validate_data(data, document)
+    return document
+
+
+def validate_data(data: dict, document: DesignDocument) -> Design:
+    """Build the typed Design from plain data, or raise one error listing every problem."""
+    try:
+        return Design.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = [_problem(err, document) for err in exc.errors(include_url=False)]
+        problems.sort(key=lambda p: (p.line or 0, p.key_path))
+        raise DesignFileError(problems[:MAX_PROBLEMS]) from None
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "text", bool: "true/false", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _problem(err: dict, document: DesignDocument) -> Problem:
+    loc = tuple(err["loc"])
+    kind, value = err["type"], err.get("input")
+    key = str(loc[-1]) if loc else ""
+    fields = model_fields_at(loc[:-1])
+    fix = ""
+    if kind == "extra_forbidden":
+        message = f"unknown key {key!r}"
+        if fields:
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            fix = (f"did you mean {close[0]!r}? " if close else "") + "allowed here: " + ", ".join(sorted(fields))
+        if " " in key.strip() or not key[:1].isalpha():
+            # `{name: a, b}` reads as two keys: the text after a comma became a key of its own
+            fix = ("this looks like the end of the value before it: inside { } a comma starts a new key, "
+                   "so quote that value (\"a, b\"); otherwise " + (fix or "remove the key"))
+    elif kind == "missing":
+        message = f"required key {key!r} is missing"
+        described = (fields or {}).get(key)
+        fix = f"add `{key}: ...`" + (f" ({described})" if described else "")
+    elif kind in ("literal_error", "enum"):
+        allowed = err.get("ctx", {}).get("expected", "")
+        message = f"{value!r} is not allowed here"
+        choices = [c.strip().strip("'") for c in allowed.replace(" or ", ", ").split(",") if c.strip()]
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
+        fix = (f"did you mean {close[0]!r}? " if close else "") + f"write one of: {allowed}"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        message = f"expected a mapping of keys, got {_kind(value)} {_short(value)}"
+        fix = "write it as indented `key: value` lines"
+        if fields:
+            fix += "; keys here: " + ", ".join(sorted(fields))
+    elif kind == "list_type":
+        message = f"expected a list, got {_kind(value)} {_short(value)}"
+        fix = "write each item on its own line starting with `- `"
+    elif kind in ("string_type",):
+        message = f"expected text, got {_kind(value)} {_short(value)}"
+        fix = "write text here; quote it if it looks like a number, date or true/false"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        message = f"expected a whole number, got {_kind(value)} {_short(value)}"
+        fix = "write a whole number such as 30"
+    elif kind in ("float_type", "float_parsing"):
+        message = f"expected a number, got {_kind(value)} {_short(value)}"
+        fix = "write a number such as 0.5"
+    elif kind in ("bool_type", "bool_parsing"):
+        message = f"expected true or false, got {_short(value)}"
+        fix = "write true or false"
+    elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        message = f"expected a date, got {_short(value)}"
+        fix = "write a date as YYYY-MM-DD"
+    elif kind == "string_pattern_mismatch" and key == "path":
+        message = f"path {value!r} must start with /"
+        fix = f"write /{str(value).lstrip('/')}"
+    elif kind.startswith(("greater_than", "less_than", "too_short", "too_long", "string_too")):
+        message = f"{_short(value)}: {err['msg'].lower()}"
+        fix = "change the value to fit that bound"
+    else:
+        message = err["msg"]
+        fix = "see the field's description in `designkit schema`"
+    return Problem(str(document.path), document.line_of(loc), format_key_path(loc), message, fix)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------- model introspection
+
+
+def _unwrap_model(annotation: Any) -> type[pydantic.BaseModel] | None:
+    """The model class inside ``X | None``, ``list[X]``, ``Annotated[X, ...]``."""
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return annotation if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel) else None
+    for arg in typing.get_args(annotation):
+        found = _unwrap_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def model_fields_at(loc: KeyPath, root: type[pydantic.BaseModel] = Design) -> dict[str, str] | None:
+    """The keys allowed at ``loc`` (mapping key -> description), or None when not a model."""
+    cls: type[pydantic.BaseModel] | None = root
+    for part in loc:
+        if isinstance(part, int) or cls is None:
+            continue
+        info = next((f for n, f in cls.model_fields.items() if (f.alias or n) == part), None)
+        cls = _unwrap_model(info.annotation) if info else None
+    if cls is None:
+        return None
+    return {(f.alias or n): (f.description or "") for n, f in cls.model_fields.items()}
+
+
+__all__ = ["DesignDocument", "format_key_path", "load_design", "load_design_text",
+           "parse_key_path", "parse_yaml", "read_text", "validate_data", "model_fields_at"]

@@ -1,0 +1,587 @@
+"""The design file's typed model: one section per design step.
+
+Everything is optional past the name so that a draft loads and the checks say what is missing;
+what is present must have the right shape (unknown keys are errors). Field descriptions become
+the JSON Schema's help text in editors (``designkit schema``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+FORMAT_VERSION = 1
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+Classification = Literal["public", "internal", "confidential", "pii", "credential", "secret"]
+Tier = Literal["A", "B", "C"]
+
+# Classifications whose writes are sensitive actions and whose values must stay out of logs.
+SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
+
+
+class Section(BaseModel):
+    """Base of every part of the design: unknown keys are refused, values are checked on set."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- scope
+
+
+class Requirement(Section):
+    id: Name | None = Field(None, description="Short stable id, e.g. R1.")
+    text: Text = Field(..., description="What the system must do, in one sentence.")
+    priority: Literal["must", "should", "could"] = "must"
+
+
+class Constraints(Section):
+    latency: Text | None = Field(None, description="e.g. 'p99 < 300 ms for ingestion'.")
+    throughput: Text | None = Field(None, description="e.g. '500 requests/s peak'.")
+    availability: Text | None = Field(None, description="e.g. '99.9% monthly'.")
+    compliance: list[Text] = Field(default_factory=list, description="e.g. GDPR, PCI-DSS, SOC 2.")
+    deployment: Text | None = Field(None, description="Where and how it runs.")
+    cost: Text | None = None
+    stack: list[Text] = Field(default_factory=list, description="Languages, runtimes, platforms.")
+    other: list[Text] = Field(default_factory=list)
+
+
+class SLA(Section):
+    name: Name
+    objective: Text = Field(..., description="The promise, e.g. '99.9% of requests succeed'.")
+    indicator: Text | None = Field(None, description="What is measured (the SLI).")
+    window: Text | None = Field(None, description="e.g. '30 days'.")
+
+
+class IntegrationPoint(Section):
+    name: Name
+    kind: Literal["http-api", "webhook-source", "webhook-target", "queue", "database",
+                  "identity-provider", "storage", "email", "other"] = "http-api"
+    direction: Literal["inbound", "outbound", "both"] = "outbound"
+    description: Text | None = None
+
+
+class Scope(Section):
+    summary: Text | None = Field(None, description="What the system is for, in a paragraph.")
+    tier: Tier | None = Field(
+        None, description="Criticality: A (business critical), B (important), C (prototype).")
+    requirements: list[Requirement] = Field(default_factory=list)
+    use_cases: list[Text] = Field(default_factory=list)
+    constraints: Constraints = Field(default_factory=Constraints)
+    slas: list[SLA] = Field(default_factory=list)
+    integration_points: list[IntegrationPoint] = Field(default_factory=list)
+    out_of_scope: list[Text] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- data model
+
+
+FieldType = Literal["string", "text", "integer", "number", "decimal", "boolean", "uuid",
+                    "datetime", "date", "json", "binary", "enum", "email", "url"]
+
+
+class EntityField(Section):
+    name: Name
+    type: FieldType = "string"
+    required: bool = True
+    unique: bool = False
+    classification: Classification | None = Field(
+        None, description="Overrides the entity's classification for this field.")
+    description: Text | None = None
+    max_length: int | None = Field(None, ge=1)
+    min_length: int | None = Field(None, ge=0)
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: list[str | int] = Field(default_factory=list, description="Allowed values (type enum).")
+    pattern: Text | None = None
+    default: str | int | float | bool | None = None
+
+
+class Relationship(Section):
+    name: Name | None = None
+    target: Name = Field(..., description="Name of the related entity.")
+    kind: Literal["many-to-one", "one-to-one", "one-to-many", "many-to-many"] = "many-to-one"
+    field: Name | None = Field(None, description="The foreign-key field on this entity.")
+    on_delete: Literal["restrict", "cascade", "set-null", "no-action"] = "restrict"
+    required: bool = True
+
+
+class Lifecycle(Section):
+    states: list[Name] = Field(default_factory=list)
+    transitions: list[Text] = Field(default_factory=list, description="e.g. 'received -> processed'.")
+    retention: Text | None = Field(None, description="How long it is kept, and how it is deleted.")
+
+
+class Entity(Section):
+    name: Name
+    description: Text | None = None
+    classification: Classification = "internal"
+    primary_key: list[Name] = Field(default_factory=list)
+    fields: list[EntityField] = Field(default_factory=list)
+    relationships: list[Relationship] = Field(default_factory=list)
+    invariants: list[Text] = Field(default_factory=list)
+    lifecycle: Lifecycle | None = None
+
+
+class DataModel(Section):
+    entities: list[Entity] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- API surface
+
+
+class Parameter(Section):
+    name: Name
+    location: Literal["path", "query", "header", "cookie"] = Field("query", alias="in")
+    type: FieldType = "string"
+    required: bool = False
+    description: Text | None = None
+    max_length: int | None = Field(None, ge=1)
+    min_length: int | None = Field(None, ge=0)
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: list[str | int] = Field(default_factory=list)
+    pattern: Text | None = None
+
+
+class SchemaField(Section):
+    """A field of an inline request/response schema (a subset of an entity field)."""
+
+    name: Name
+    type: FieldType = "string"
+    required: bool = True
+    description: Text | None = None
+    max_length: int | None = Field(None, ge=1)
+    min_length: int | None = Field(None, ge=0)
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: list[str | int] = Field(default_factory=list)
+    pattern: Text | None = None
+    classification: Classification | None = None
+
+
+class Body(Section):
+    schema_: Name | None = Field(
+        None, alias="schema",
+        description="An entity or api.schemas name; append [] for a list, e.g. 'Order[]'.")
+    fields: list[SchemaField] = Field(default_factory=list, description="Inline fields instead of a named schema.")
+    content_type: Text = "application/json"
+    max_bytes: int | None = Field(None, ge=1, description="Largest body accepted.")
+    unknown_fields: Literal["reject", "allow"] | None = Field(
+        None, description="What happens to fields the schema does not name.")
+
+
+class Response(Section):
+    status: int = Field(..., ge=100, le=599)
+    schema_: Name | None = Field(None, alias="schema")
+    fields: list[SchemaField] = Field(default_factory=list)
+    description: Text | None = None
+    content_type: Text = "application/json"
+
+
+class RateLimit(Section):
+    limit: Text = Field(..., description="e.g. '100/minute'.")
+    key: Text = Field("client", description="What the limit is counted per: client, ip, user, tenant.")
+    burst: int | None = Field(None, ge=1)
+
+
+class Idempotency(Section):
+    strategy: Literal["idempotency-key", "natural-key", "transactional", "idempotent-by-design"]
+    key: Text | None = Field(None, description="Where the key comes from, e.g. header Idempotency-Key.")
+    store: Name | None = Field(None, description="persistence store or table that keeps seen keys.")
+    ttl: Text | None = None
+
+
+class Endpoint(Section):
+    id: Name | None = Field(None, description="Operation id, e.g. ingestWebhook.")
+    method: HttpMethod
+    path: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^/")]
+    summary: Text | None = None
+    tags: list[Name] = Field(default_factory=list)
+    auth: Name | None = Field(
+        None, description="An authentication scheme name from security.authentication, or 'public'.")
+    authorization: Text | None = Field(None, description="Who may call it, e.g. 'role:admin'.")
+    public_justification: Text | None = Field(None, description="Why it is safe to be public.")
+    parameters: list[Parameter] = Field(default_factory=list)
+    request: Body | None = None
+    responses: list[Response] = Field(default_factory=list)
+    errors: list[Text] = Field(default_factory=list, description="Error codes from api.error_model.")
+    rate_limit: RateLimit | None = None
+    idempotency: Idempotency | None = None
+    writes: list[Name] = Field(default_factory=list, description="Entities this endpoint creates or changes.")
+    reads: list[Name] = Field(default_factory=list)
+    handler: Name | None = Field(None, description="services.components name that handles it.")
+    audit: bool | None = Field(None, description="Whether each call is written to the audit trail.")
+    admin: bool = False
+    deprecated: bool = False
+
+
+class Channel(Section):
+    """A WebSocket channel or an event stream the service publishes or consumes."""
+
+    name: Name
+    kind: Literal["websocket", "event"] = "event"
+    direction: Literal["publish", "subscribe", "both"] = "publish"
+    path: Text | None = Field(None, description="WebSocket path or topic name.")
+    summary: Text | None = None
+    message: Name | None = Field(None, description="Schema of each message.")
+    fields: list[SchemaField] = Field(default_factory=list)
+    auth: Name | None = None
+    authorization: Text | None = None
+    public_justification: Text | None = None
+    rate_limit: RateLimit | None = None
+    writes: list[Name] = Field(default_factory=list)
+    handler: Name | None = None
+    audit: bool | None = None
+
+
+class Webhook(Section):
+    """An outbound webhook this service sends to subscribers."""
+
+    name: Name
+    event: Text = Field(..., description="The event that triggers it, e.g. order.paid.")
+    payload: Name | None = None
+    fields: list[SchemaField] = Field(default_factory=list)
+    signing: Text | None = Field(None, description="How receivers verify it, e.g. HMAC-SHA256 header.")
+    delivery: Text | None = Field(None, description="Retry and ordering policy for deliveries.")
+
+
+class NamedSchema(Section):
+    name: Name
+    description: Text | None = None
+    fields: list[SchemaField] = Field(default_factory=list)
+    unknown_fields: Literal["reject", "allow"] | None = None
+
+
+class ErrorCode(Section):
+    code: Name = Field(..., description="Stable machine-readable code, e.g. invalid_signature.")
+    status: int = Field(..., ge=400, le=599)
+    message: Text = Field(..., description="What a client is told.")
+
+
+class ErrorModel(Section):
+    format: Text | None = Field(None, description="e.g. 'application/problem+json (RFC 9457)'.")
+    fields: list[Name] = Field(default_factory=list, description="e.g. [type, title, status, code, request_id].")
+    codes: list[ErrorCode] = Field(default_factory=list)
+
+
+class Versioning(Section):
+    scheme: Literal["url-path", "header", "media-type", "query", "none"] = "url-path"
+    current: Name | None = Field(None, description="e.g. v1.")
+    policy: Text | None = Field(None, description="How breaking changes are introduced and retired.")
+
+
+class Api(Section):
+    base_url: Text | None = None
+    versioning: Versioning | None = None
+    error_model: ErrorModel | None = None
+    schemas: list[NamedSchema] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- security
+
+
+class AuthScheme(Section):
+    name: Name
+    type: Literal["oauth2", "oidc", "jwt", "api-key", "hmac-signature", "mtls", "session", "basic", "other"]
+    description: Text | None = None
+    header: Text | None = None
+    secret: Name | None = Field(None, description="security.secrets name holding its key material.")
+    scopes: list[Name] = Field(default_factory=list)
+
+
+class Authorization(Section):
+    model: Literal["rbac", "abac", "ownership", "scopes", "acl", "none"] = "rbac"
+    default: Literal["deny", "allow"] = "deny"
+    roles: list[Name] = Field(default_factory=list)
+    notes: Text | None = None
+
+
+class Secret(Section):
+    name: Name
+    purpose: Text | None = None
+    store: Text | None = Field(None, description="Where it is kept, e.g. 'vault:kv/webhooks'. Never the value.")
+    rotation: Text | None = None
+
+
+class Security(Section):
+    authentication: list[AuthScheme] = Field(default_factory=list)
+    authorization: Authorization | None = None
+    default_rate_limit: RateLimit | None = None
+    abuse_controls: list[Text] = Field(default_factory=list)
+    secrets: list[Secret] = Field(default_factory=list)
+    least_privilege: list[Text] = Field(default_factory=list)
+    threats: list[Text] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- services
+
+
+class Component(Section):
+    name: Name
+    kind: Literal["handler", "domain-service", "repository", "adapter", "worker", "gateway"]
+    responsibility: Text | None = None
+    depends_on: list[Name] = Field(default_factory=list)
+
+
+class Dependency(Section):
+    name: Name
+    kind: Literal["library", "service", "datastore", "queue", "external-api", "platform"] = "library"
+    justification: Text | None = Field(None, description="Why it is needed instead of what we have.")
+    version: Text | None = None
+    integration: Name | None = Field(None, description="scope.integration_points name it talks to.")
+    idempotent_calls: bool | None = Field(None, description="Whether calls to it are safe to repeat.")
+
+
+class Services(Section):
+    components: list[Component] = Field(default_factory=list)
+    dependencies: list[Dependency] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- persistence
+
+
+class Index(Section):
+    name: Name | None = None
+    columns: list[Name] = Field(..., min_length=1)
+    unique: bool = False
+
+
+class Table(Section):
+    name: Name
+    entity: Name | None = Field(None, description="data_model entity it stores (columns come from it).")
+    store: Name | None = None
+    indexes: list[Index] = Field(default_factory=list)
+
+
+class AccessPattern(Section):
+    name: Name
+    table: Name | None = None
+    query: Text | None = Field(None, description="e.g. 'by provider and received_at, newest first'.")
+    columns: list[Name] = Field(default_factory=list)
+    served_by: Name | None = Field(None, description="Index name that serves it.")
+    reason: Text | None = Field(None, description="Why no index is needed, when none serves it.")
+
+
+class Store(Section):
+    name: Name
+    kind: Literal["postgresql", "mysql", "sqlite", "redis", "dynamodb", "mongodb", "s3",
+                  "kafka", "sqs", "elasticsearch", "other"]
+    purpose: Text | None = None
+    durability: Text | None = None
+
+
+class Migrations(Section):
+    tool: Text | None = None
+    strategy: Text | None = Field(None, description="e.g. 'expand/contract, backward compatible'.")
+
+
+class IdempotencyStore(Section):
+    table: Name | None = None
+    store: Name | None = None
+    key: Text | None = None
+    ttl: Text | None = None
+    scope: Text | None = None
+
+
+class Persistence(Section):
+    stores: list[Store] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    access_patterns: list[AccessPattern] = Field(default_factory=list)
+    migrations: Migrations | None = None
+    idempotency: IdempotencyStore | None = None
+
+
+# --------------------------------------------------------------------------- reliability
+
+
+class RetryPolicy(Section):
+    max_attempts: int = Field(..., ge=0, le=100)
+    backoff: Literal["none", "fixed", "exponential", "exponential-jitter"] = "exponential-jitter"
+    base_delay_ms: int | None = Field(None, ge=0)
+    max_delay_ms: int | None = Field(None, ge=0)
+
+
+class FailurePolicy(Section):
+    target: Name = Field(..., description="A dependency or integration point name.")
+    timeout_ms: int | None = Field(None, ge=1)
+    retries: RetryPolicy | None = None
+    fallback: Text | None = None
+    failure_behavior: Text | None = Field(None, description="What callers see when it is down.")
+    circuit_breaker: Text | None = None
+
+
+class Consistency(Section):
+    model: Literal["strong", "read-your-writes", "eventual", "causal"] = "strong"
+    notes: Text | None = None
+
+
+class Reliability(Section):
+    consistency: Consistency | None = None
+    failure_policies: list[FailurePolicy] = Field(default_factory=list)
+    recovery: list[Text] = Field(default_factory=list, description="Backups, replays, runbooks.")
+
+
+# --------------------------------------------------------------------------- performance
+
+
+class Capacity(Section):
+    peak_rps: float | None = Field(None, ge=0)
+    average_rps: float | None = Field(None, ge=0)
+    payload_bytes: int | None = Field(None, ge=0)
+    data_growth: Text | None = None
+
+
+class Cache(Section):
+    what: Text
+    where: Text | None = None
+    ttl: Text | None = None
+    invalidation: Text | None = None
+
+
+class Performance(Section):
+    capacity: Capacity | None = None
+    caching: list[Cache] = Field(default_factory=list)
+    batching: list[Text] = Field(default_factory=list)
+    async_processing: list[Text] = Field(default_factory=list)
+    stateless: bool | None = None
+    scaling: list[Text] = Field(default_factory=list, description="Scaling boundaries and how each scales.")
+
+
+# --------------------------------------------------------------------------- observability
+
+
+class Logging(Section):
+    structured: bool = False
+    format: Text | None = None
+    fields: list[Name] = Field(default_factory=list)
+    redact: list[Name] = Field(default_factory=list, description="Fields never written to logs.")
+
+
+class RequestIds(Section):
+    header: Text = "X-Request-Id"
+    propagate: bool = True
+    generate_if_missing: bool = True
+
+
+class Metric(Section):
+    name: Name
+    type: Literal["counter", "gauge", "histogram", "summary"] = "counter"
+    sla: Name | None = Field(None, description="scope.slas name this metric measures.")
+    description: Text | None = None
+
+
+class Tracing(Section):
+    enabled: bool = False
+    propagation: Text | None = Field(None, description="e.g. W3C traceparent.")
+    sampling: Text | None = None
+
+
+class Alert(Section):
+    name: Name
+    condition: Text
+    sla: Name | None = None
+    severity: Literal["page", "ticket", "info"] = "page"
+    runbook: Text | None = None
+
+
+class AuditTrail(Section):
+    store: Text | None = None
+    retention: Text | None = None
+    events: list[Text] = Field(default_factory=list, description="Sensitive actions recorded.")
+
+
+class Observability(Section):
+    logs: Logging | None = None
+    request_ids: RequestIds | None = None
+    metrics: list[Metric] = Field(default_factory=list)
+    tracing: Tracing | None = None
+    alerts: list[Alert] = Field(default_factory=list)
+    audit: AuditTrail | None = None
+
+
+# --------------------------------------------------------------------------- validation plan
+
+
+class TestCase(Section):
+    name: Name
+    kind: Literal["unit", "integration", "contract", "e2e", "load", "security", "chaos", "migration"] = "unit"
+    covers: list[Name] = Field(default_factory=list, description="Endpoint ids, failure policy targets or rule codes.")
+
+
+class CiHook(Section):
+    name: Name
+    when: Text = Field("pull-request", description="e.g. pull-request, merge, nightly.")
+    runs: Text | None = None
+
+
+class Validation(Section):
+    tests: list[TestCase] = Field(default_factory=list)
+    ci_hooks: list[CiHook] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- decisions, waivers
+
+
+class Decision(Section):
+    id: Name | None = Field(None, description="e.g. ADR-001.")
+    title: Name
+    status: Literal["proposed", "accepted", "rejected", "deprecated", "superseded"] = "proposed"
+    date: dt.date | None = None
+    context: Text | None = None
+    options: list[Text] = Field(default_factory=list)
+    decision: Text | None = None
+    consequences: Text | None = None
+    answers: list[Name] = Field(default_factory=list, description="Rule codes this decision answers.")
+
+
+class Waiver(Section):
+    rule: Name = Field(..., description="Rule code, e.g. API003.")
+    target: Text = Field("*", description="Key path the waiver covers, e.g. api.endpoints[2]; * for all.")
+    status: Literal["not-applicable", "mitigated", "accepted"]
+    justification: Text | None = None
+    owner: Text | None = None
+    expires: dt.date | None = None
+
+
+# --------------------------------------------------------------------------- the design
+
+
+class Design(Section):
+    """A whole backend design, one section per design step."""
+
+    designkit: int = Field(FORMAT_VERSION, description="Design file format version.")
+    name: Name = Field(..., description="Short name of the system, e.g. webhook-ingestion.")
+    title: Text | None = None
+    owners: list[Text] = Field(default_factory=list)
+    scope: Scope = Field(default_factory=Scope)
+    data_model: DataModel = Field(default_factory=DataModel)
+    api: Api = Field(default_factory=Api)
+    security: Security = Field(default_factory=Security)
+    services: Services = Field(default_factory=Services)
+    persistence: Persistence = Field(default_factory=Persistence)
+    reliability: Reliability = Field(default_factory=Reliability)
+    performance: Performance = Field(default_factory=Performance)
+    observability: Observability = Field(default_factory=Observability)
+    validation: Validation = Field(default_factory=Validation)
+    decisions: list[Decision] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)
+
+    def entity(self, name: str) -> Entity | None:
+        return next((e for e in self.data_model.entities if e.name == name), None)
+
+
+def json_schema() -> dict:
+    """The design file format as JSON Schema (draft 2020-12), for editors' autocompletion."""
+    schema = Design.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "designkit design file"
+    return schema

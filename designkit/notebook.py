@@ -1,0 +1,172 @@
+"""The step session that a notebook drives: load the design, show it, refresh it, write the result.
+
+A notebook cell calls one method and sees its result. Everything displayed through a session is
+registered under a display handle, so ``refresh()`` (after a form saves) updates the tables and
+findings already on the page instead of printing new ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from IPython.display import HTML, Markdown, display
+
+from . import tables
+from .findings import Finding
+from .loader import DesignDocument, load_design
+from .steps import Step, get_step
+
+
+class StepSession:
+    """One design step open on one design file."""
+
+    def __init__(self, step: Step, design_path: str | Path, output_dir: str | Path):
+        self.step = step
+        self.design_path = Path(design_path)
+        self.output_dir = Path(output_dir)
+        self._handles: dict[str, Any] = {}
+        self.document: DesignDocument
+        self.result: Any = None
+        self.load()
+
+    # ------------------------------------------------------------------ state
+
+    def load(self) -> None:
+        """Read the design file and run the checks (errors raise with file, line and key)."""
+        from .rules import run_checks
+
+        self.document = load_design(self.design_path)
+        self.result = run_checks(self.document)
+
+    @property
+    def design(self):
+        return self.document.design
+
+    @property
+    def findings(self) -> list[Finding]:
+        """This step's findings; the report step sees all of them."""
+        if self.step.id == "report":
+            return list(self.result.findings)
+        return list(self.result.for_step(self.step.id))
+
+    # ------------------------------------------------------------------ views
+
+    def summary(self) -> pd.DataFrame:
+        """Stable counts for this step: table sizes and open findings by severity."""
+        rows = [{"item": name, "count": len(frame)}
+                for name, frame in tables.step_tables(self.step.id, self.design).items()]
+        open_findings = [f for f in self.findings if not f.waived]
+        for severity in ("error", "warning", "info"):
+            rows.append({"item": f"findings: {severity}",
+                         "count": sum(f.severity == severity for f in open_findings)})
+        rows.append({"item": "findings: waived", "count": sum(f.waived for f in self.findings)})
+        return pd.DataFrame(rows).set_index("item")
+
+    def show_tables(self) -> None:
+        """Display each of this step's tables under a heading."""
+        for name, frame in tables.step_tables(self.step.id, self.design).items():
+            display(Markdown(f"**{name}** ({len(frame)})"))
+            self._show(f"table:{name}", frame if len(frame) else Markdown("_none yet_"))
+
+    def findings_table(self):
+        """This step's findings as a styled table (or a line saying there are none)."""
+        found = self.findings
+        if not found:
+            return Markdown(f"No findings for {self.step.title.lower()}: nothing to fix here.")
+        return tables.style_findings(tables.findings_frame(found))
+
+    def show_findings(self) -> None:
+        self._show("findings", self.findings_table())
+
+    def form(self):
+        """The widget form for this step's decisions (it saves to the design file)."""
+        from .forms import build_form
+
+        return build_form(self)
+
+    def _show(self, key: str, obj: Any) -> None:
+        handle = self._handles.get(key)
+        if handle is None:
+            self._handles[key] = display(obj, display_id=True)
+        else:
+            handle.update(obj)
+
+    def refresh(self) -> None:
+        """Reload from disk, re-run the checks, and update what is on the page in place."""
+        self.load()
+        for name, frame in tables.step_tables(self.step.id, self.design).items():
+            key = f"table:{name}"
+            if key in self._handles:
+                self._handles[key].update(frame if len(frame) else Markdown("_none yet_"))
+        if "findings" in self._handles:
+            self._handles["findings"].update(self.findings_table())
+
+    # ------------------------------------------------------------------ result
+
+    def step_result(self) -> dict:
+        """This step's part of the design and its findings, as plain data."""
+        section = self.step.section
+        data = (self.design.model_dump(mode="json", by_alias=True, exclude_defaults=True).get(section, {})
+                if section else {})
+        return {"step": self.step.id, "title": self.step.title, "design": str(self.design_path),
+                section or "report": data, "findings": [f.as_dict() for f in self.findings]}
+
+    def write_result(self) -> Path:
+        """Write ``OUTPUT/steps/NN_step.yaml`` and return its path."""
+        target = self.output_dir / "steps" / f"{self.step.number:02d}_{self.step.id}.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(self.step_result(), sort_keys=False, allow_unicode=True),
+                          encoding="utf-8")
+        return target
+
+    def write_report(self, run_status: str | Path = "") -> pd.DataFrame:
+        """The report step: spec, checklist, HTML report and artifacts for the whole design.
+
+        ``run_status`` is the ``run.json`` that ``designkit run`` writes: the steps that failed
+        are listed in the checklist.
+        """
+        from .assemble import write_outputs
+
+        written = write_outputs(self.document, self.output_dir, result=self.result,
+                                step_failures=read_step_failures(run_status))
+        return pd.DataFrame([{"output": k, "path": str(v)} for k, v in written.items()])
+
+    def checklist_items(self) -> list:
+        from .checklist import evaluate_checklist
+
+        return evaluate_checklist(self.document, self.result)
+
+    def checklist_table(self) -> pd.DataFrame:
+        """The seed's checklist items with status, evidence and what to do when not met."""
+        return pd.DataFrame([{"group": i.group, "item": i.text, "status": i.status, "risk": i.risk,
+                              "evidence": i.evidence, "to do": i.fix if i.status != "met" else ""}
+                             for i in self.checklist_items()])
+
+    def show_diagrams(self) -> None:
+        """The Mermaid diagrams of this step (all of them in the report step)."""
+        from .exporters.diagrams import build_diagrams
+
+        wanted = {"data_model": ("er",), "services": ("component",), "api": ("sequence",)}.get(self.step.id)
+        for name, text in build_diagrams(self.design).items():
+            if wanted is None or name.startswith(wanted):
+                display(Markdown(f"**{name}**\n\n```mermaid\n{text}\n```"))
+
+    def _repr_html_(self) -> str:  # a bare `session` in a cell shows what it is open on
+        return HTML(f"<b>{self.step.number:02d} {self.step.title}</b> on <code>{self.design_path}</code>").data
+
+
+def read_step_failures(run_status: str | Path) -> list[dict]:
+    """The failed steps recorded in a ``run.json`` (none when there is no such file)."""
+    if not run_status or not Path(run_status).is_file():
+        return []
+    import json
+
+    return json.loads(Path(run_status).read_text(encoding="utf-8")).get("step_failures", [])
+
+
+def open_step(step_id: str, design_path: str | Path, output_dir: str | Path = "out") -> StepSession:
+    """Open a design step on a design file: the first call of every step notebook."""
+    return StepSession(get_step(step_id), design_path, output_dir)

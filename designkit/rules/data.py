@@ -1,0 +1,170 @@
+"""Data model rules: keys, references, invariants, classification and retention."""
+
+from __future__ import annotations
+
+import re
+
+from . import seeds
+from .base import Hit, NEVER_LOGGED, is_placeholder, names_list, rule, strip_list
+
+
+@rule("DAT001", "data.primary-key", "error", step="data_model", seed=seeds.C_DATA, risk="high",
+      tiers={"C": "warning"})
+def primary_key(ctx):
+    """Every entity has a primary key made of its own fields.
+
+    Why: Without a key there is no identity: updates, deduplication, foreign keys and idempotency
+    all need one.
+    Fix: Add `primary_key: [id]` naming fields the entity declares.
+    Plan: In the data model step, give each entity a stable key (a uuid id or a natural key).
+    Bad:
+        - {name: Order, fields: [{name: id, type: uuid}]}
+    Good:
+        - {name: Order, primary_key: [id], fields: [{name: id, type: uuid}]}
+    """
+    for i, entity in enumerate(ctx.design.data_model.entities):
+        kp = ("data_model", "entities", i)
+        if not entity.primary_key:
+            yield Hit(kp + ("primary_key",), f"entity {entity.name} has no primary key")
+            continue
+        names = {f.name for f in entity.fields}
+        if names:
+            for j, col in enumerate(entity.primary_key):
+                if col not in names:
+                    yield Hit(kp + ("primary_key", j),
+                              f"primary key column {col!r} of {entity.name} is not one of its fields",
+                              fix=f"add a field {col!r} to {entity.name} or key it on: {names_list(sorted(names))}")
+
+
+@rule("DAT002", "data.references-exist", "error", step="data_model", seed=seeds.DATA, risk="high",
+      tiers={"C": "error"})
+def references_exist(ctx):
+    """Every relationship and schema reference names an entity or schema that exists.
+
+    Why: A dangling reference means the contract and the storage disagree; generated OpenAPI, DDL
+    and diagrams would be wrong or fail.
+    Fix: Correct the name, or add the missing entity (data_model.entities) or schema (api.schemas).
+    Plan: In the data model and API steps, define every entity and schema that is referenced.
+    Bad:
+        relationships: [{target: Custmer}]
+    Good:
+        relationships: [{target: Customer, field: customer_id}]
+    """
+    entities, schemas = ctx.entities, ctx.schemas
+    known = sorted(set(entities) | set(schemas))
+
+    def fix_for(name):
+        return f"define {name!r} or use one of: {names_list(known, 8)}" if known else f"define {name!r}"
+
+    for i, entity in enumerate(ctx.design.data_model.entities):
+        fields = {f.name for f in entity.fields}
+        for j, rel in enumerate(entity.relationships):
+            kp = ("data_model", "entities", i, "relationships", j)
+            if rel.target not in entities:
+                yield Hit(kp + ("target",), f"{entity.name} relates to unknown entity {rel.target!r}",
+                          fix=fix_for(rel.target))
+            if rel.field and fields and rel.field not in fields:
+                yield Hit(kp + ("field",), f"{entity.name} relationship uses field {rel.field!r} it does not declare")
+
+    def check_ref(kp, ref, what):
+        if ref and ctx.resolve_schema(ref) is None:
+            yield Hit(kp, f"{what} names unknown schema {strip_list(ref)!r}", fix=fix_for(strip_list(ref)))
+
+    for kp, ep in ctx.endpoints():
+        label = ep.id or f"{ep.method} {ep.path}"
+        if ep.request is not None:
+            yield from check_ref(kp + ("request", "schema"), ep.request.schema_, f"{label} request")
+        for j, resp in enumerate(ep.responses):
+            yield from check_ref(kp + ("responses", j, "schema"), resp.schema_, f"{label} response {resp.status}")
+        for key in ("writes", "reads"):
+            for j, name in enumerate(getattr(ep, key)):
+                if name not in entities:
+                    yield Hit(kp + (key, j), f"{label} {key} unknown entity {name!r}", fix=fix_for(name))
+    for kp, ch in ctx.channels():
+        yield from check_ref(kp + ("message",), ch.message, f"channel {ch.name} message")
+        for j, name in enumerate(ch.writes):
+            if name not in entities:
+                yield Hit(kp + ("writes", j), f"channel {ch.name} writes unknown entity {name!r}", fix=fix_for(name))
+    for i, hook in enumerate(ctx.design.api.webhooks):
+        yield from check_ref(("api", "webhooks", i, "payload"), hook.payload, f"webhook {hook.name} payload")
+    for i, table in enumerate(ctx.design.persistence.tables):
+        if table.entity and table.entity not in entities:
+            yield Hit(("persistence", "tables", i, "entity"),
+                      f"table {table.name} stores unknown entity {table.entity!r}", fix=fix_for(table.entity))
+
+
+@rule("DAT003", "data.invariants-stated", "warning", step="data_model", seed=seeds.C_DATA,
+      tiers={"A": "error"})
+def invariants_stated(ctx):
+    """Every entity that the API writes states its invariants.
+
+    Why: Invariants are what every write must preserve (uniqueness, allowed state moves, sums);
+    unstated, each handler enforces its own idea of them and data drifts.
+    Fix: Add `invariants:` to the entity, one rule per line, e.g. "status moves draft -> sent, never back".
+    Plan: In the data model step, write what must always hold for each written entity.
+    Bad:
+        - {name: Order, primary_key: [id]}
+    Good:
+        - {name: Order, primary_key: [id], invariants: [total equals the sum of its lines]}
+    """
+    written = ctx.written_entities
+    for i, entity in enumerate(ctx.design.data_model.entities):
+        if entity.name in written and not [x for x in entity.invariants if not is_placeholder(x, min_words=2)]:
+            yield Hit(("data_model", "entities", i, "invariants"),
+                      f"entity {entity.name} is written by {names_list(written[entity.name], 3)} "
+                      "but states no invariants")
+
+
+_PERSONAL = re.compile(
+    r"(^|_)(e_?mail|phone|mobile|ssn|social_security|passport|birth|dob|address|first_name|"
+    r"last_name|full_name|iban|card_number|pan|national_id|tax_id)(_|$)", re.IGNORECASE)
+_CREDENTIAL = re.compile(
+    r"(^|_)(password|passwd|password_hash|secret|api_?key|private_key|access_token|refresh_token|"
+    r"client_secret)(_|$)", re.IGNORECASE)
+
+
+@rule("DAT004", "data.classify-sensitive-fields", "warning", step="data_model", seed=seeds.SECURITY,
+      risk="high", tiers={"A": "error"})
+def classify_sensitive_fields(ctx):
+    """Fields that look like personal data or credentials are classified as such.
+
+    Why: Classification drives redaction from logs, audit of writes and retention; an e-mail or
+    password hash left as "internal" escapes all three.
+    Fix: Set `classification: pii` (or `credential`) on the field or on the whole entity.
+    Plan: In the data model step, classify every field holding personal data or credentials.
+    Bad:
+        - {name: email, type: email}
+    Good:
+        - {name: email, type: email, classification: pii}
+    """
+    for i, entity in enumerate(ctx.design.data_model.entities):
+        for j, f in enumerate(entity.fields):
+            cls = f.classification or entity.classification
+            if _CREDENTIAL.search(f.name) and cls not in ("credential", "secret"):
+                yield Hit(("data_model", "entities", i, "fields", j, "classification"),
+                          f"{entity.name}.{f.name} looks like a credential but is classified {cls}",
+                          fix="set `classification: credential` on the field")
+            elif _PERSONAL.search(f.name) and cls in ("public", "internal"):
+                yield Hit(("data_model", "entities", i, "fields", j, "classification"),
+                          f"{entity.name}.{f.name} looks like personal data but is classified {cls}",
+                          fix="set `classification: pii` on the field")
+
+
+@rule("DAT005", "data.retention-for-personal-data", "warning", step="data_model", seed=seeds.DATA)
+def retention_for_personal_data(ctx):
+    """Entities holding personal data or credentials state their retention.
+
+    Why: Compliance (GDPR and the like) requires a stated retention and deletion path for personal
+    data; unbounded retention is also unbounded breach impact.
+    Fix: Add `lifecycle: {retention: "90 days, then deleted by a nightly job"}` to the entity.
+    Plan: In the data model step, decide how long each personal-data entity is kept and how it is deleted.
+    Bad:
+        - {name: Customer, classification: pii}
+    Good:
+        - {name: Customer, classification: pii, lifecycle: {retention: 2 years after last order}}
+    """
+    for i, entity in enumerate(ctx.design.data_model.entities):
+        holds = entity.classification in NEVER_LOGGED or any(f.classification in NEVER_LOGGED for f in entity.fields)
+        if holds and (entity.lifecycle is None or is_placeholder(entity.lifecycle.retention)):
+            yield Hit(("data_model", "entities", i, "lifecycle"),
+                      f"entity {entity.name} holds personal data or credentials but states no retention")

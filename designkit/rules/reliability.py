@@ -1,0 +1,185 @@
+"""Reliability rules: explicit failure modes, safe retries, no partial writes, consistency, recovery."""
+
+from __future__ import annotations
+
+from . import seeds
+from .base import NON_IDEMPOTENT_METHODS, Hit, endpoint_label, is_placeholder, names_list, rule
+
+_REMOTE = {"service", "datastore", "queue", "external-api"}
+
+
+def _targets(ctx):
+    """(key path, name, outbound?) for every dependency and integration point, one per aliased group."""
+    seen: set[str] = set()
+    for i, dep in enumerate(ctx.design.services.dependencies):
+        if dep.kind in _REMOTE and dep.name not in seen:
+            group = ctx.aliases_of(dep.name)
+            seen |= group
+            yield ("services", "dependencies", i), dep.name, group, True
+    for i, point in enumerate(ctx.design.scope.integration_points):
+        if point.name not in seen:
+            seen.add(point.name)
+            yield ("scope", "integration_points", i), point.name, {point.name}, point.direction != "inbound"
+
+
+@rule("REL001", "reliability.failure-modes-explicit", "error", step="reliability", seed=seeds.V_FAILURES,
+      risk="high", tiers={"C": "warning"})
+def failure_modes_explicit(ctx):
+    """Every dependency and integration point has a failure policy: timeout, retries, and a fallback or stated behaviour.
+
+    Why: Every remote call fails sometimes; without a timeout it hangs the caller, without a
+    retry decision it fails on the first blip or retries forever, and without a fallback nobody
+    knows what users see.
+    Fix: Add `reliability.failure_policies: [{target: NAME, timeout_ms: ..., retries: {max_attempts: ..., backoff: exponential-jitter}, fallback: ...}]`
+    (`failure_behavior` instead of `fallback` when there is none; inbound-only integrations need only the behaviour).
+    Plan: In the reliability step, walk every dependency and integration and write what happens when it is slow or down.
+    Bad:
+        dependencies: [{name: payments-api, kind: external-api, justification: ...}]
+        failure_policies: []
+    Good:
+        failure_policies: [{target: payments-api, timeout_ms: 2000, retries: {max_attempts: 2, backoff: exponential-jitter}, failure_behavior: Order stays pending; a sweeper retries.}]
+    """
+    for kp, name, group, outbound in _targets(ctx):
+        found = next((ctx.policies[n] for n in sorted(group) if n in ctx.policies), None)
+        if found is None:
+            yield Hit(kp, f"{name} has no failure policy (timeout, retries, fallback)",
+                      fix=f"add `reliability.failure_policies: [{{target: {name}, timeout_ms: ..., retries: ..., fallback: ...}}]`")
+            continue
+        pkp, policy = found
+        if outbound and policy.timeout_ms is None:
+            yield Hit(pkp + ("timeout_ms",), f"calls to {name} have no timeout")
+        if outbound and policy.retries is None:
+            yield Hit(pkp + ("retries",), f"calls to {name} have no retry policy",
+                      fix="add `retries: {max_attempts: N, backoff: exponential-jitter}` (max_attempts: 0 for none)")
+        if is_placeholder(policy.fallback, min_words=2) and is_placeholder(policy.failure_behavior, min_words=2):
+            yield Hit(pkp + ("fallback",), f"what happens when {name} fails is not stated",
+                      fix="add `fallback:` (what is done instead) or `failure_behavior:` (what callers see)")
+
+
+@rule("REL002", "reliability.no-partial-writes", "error", step="reliability", seed=seeds.PARTIAL_WRITES,
+      risk="high", tiers={"C": "warning"})
+def no_partial_writes(ctx):
+    """Every non-idempotent write has an idempotency key or is declared transactional.
+
+    Why: Clients and proxies retry on timeouts; a POST that is not idempotent then creates
+    duplicates (two charges, two orders), and a multi-step write that is not transactional leaves
+    half of itself behind.
+    Fix: Add `idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: TABLE}`,
+    or `strategy: transactional` / `natural-key` / `idempotent-by-design` with the key it relies on.
+    Plan: In the reliability step, give each POST/PATCH that writes an idempotency model.
+    Bad:
+        - {method: POST, path: /v1/payments, writes: [Payment]}
+    Good:
+        - {method: POST, path: /v1/payments, writes: [Payment], idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: idempotency_keys}}
+    """
+    for kp, ep in ctx.endpoints():
+        if ep.method not in NON_IDEMPOTENT_METHODS:
+            continue
+        if not ep.writes and ep.reads:
+            continue  # a query sent as POST (search); it changes nothing
+        label = endpoint_label(ep)
+        idem = ep.idempotency
+        if idem is None:
+            what = f"writes {names_list(ep.writes, 3)}" if ep.writes else "is a write"
+            yield Hit(kp + ("idempotency",), f"{label} {what} with no idempotency model; a retry can write twice")
+        elif idem.strategy == "natural-key" and is_placeholder(idem.key):
+            yield Hit(kp + ("idempotency", "key"), f"{label} relies on a natural key but does not name it")
+
+
+@rule("REL003", "reliability.safe-retries", "error", step="reliability", seed=seeds.RELIABILITY,
+      risk="high", tiers={"C": "warning"})
+def safe_retries(ctx):
+    """Retries back off, are bounded, and only repeat calls that are safe to repeat.
+
+    Why: Retrying without backoff turns a slow dependency into a dead one (retry storms), and
+    retrying a call that is not idempotent repeats its effect.
+    Fix: Use `backoff: exponential-jitter` with `max_delay_ms`, and set `idempotent_calls: true` on the
+    dependency (after making its calls idempotent) or `max_attempts: 0`.
+    Plan: In the reliability step, allow retries only on idempotent calls, with jittered exponential backoff.
+    Bad:
+        retries: {max_attempts: 5, backoff: none}
+    Good:
+        retries: {max_attempts: 3, backoff: exponential-jitter, base_delay_ms: 100, max_delay_ms: 2000}
+    """
+    for i, policy in enumerate(ctx.design.reliability.failure_policies):
+        r = policy.retries
+        if r is None or r.max_attempts == 0:
+            continue
+        kp = ("reliability", "failure_policies", i, "retries")
+        if r.backoff == "none":
+            yield Hit(kp + ("backoff",), f"retries to {policy.target} have no backoff")
+        elif r.backoff.startswith("exponential") and r.max_delay_ms is None:
+            yield Hit(kp + ("max_delay_ms",), f"exponential backoff to {policy.target} has no max_delay_ms")
+        deps = [ctx.dependencies[n] for n in ctx.aliases_of(policy.target) if n in ctx.dependencies]
+        if not any(d.idempotent_calls for d in deps):
+            declared_false = any(d.idempotent_calls is False for d in deps)
+            yield Hit(kp + ("max_attempts",),
+                      f"calls to {policy.target} are retried but {'are declared not' if declared_false else 'are not declared'} idempotent",
+                      fix="set `idempotent_calls: true` on the dependency once its calls are idempotent, "
+                          "or set `max_attempts: 0`")
+
+
+@rule("REL004", "reliability.policy-targets-exist", "error", step="reliability", seed=seeds.V_FAILURES,
+      tiers={"C": "error"})
+def policy_targets_exist(ctx):
+    """Every failure policy targets a dependency or integration point that exists.
+
+    Why: A policy for a name nothing uses is dead text, and usually means the real dependency was
+    renamed and is now uncovered.
+    Fix: Correct `target` to a `services.dependencies` or `scope.integration_points` name.
+    Plan: In the reliability step, keep failure policy targets in step with the dependency list.
+    Bad:
+        failure_policies: [{target: postgress, timeout_ms: 500}]
+    Good:
+        failure_policies: [{target: postgresql, timeout_ms: 500}]
+    """
+    known = set(ctx.dependencies) | set(ctx.integrations)
+    for i, policy in enumerate(ctx.design.reliability.failure_policies):
+        if policy.target not in known:
+            yield Hit(("reliability", "failure_policies", i, "target"),
+                      f"failure policy target {policy.target!r} is not a dependency or integration point",
+                      fix=f"use one of: {names_list(sorted(known), 8)}" if known else "add the dependency first")
+
+
+@rule("REL005", "reliability.consistency-model", "warning", step="reliability", seed=seeds.RELIABILITY,
+      tiers={"A": "error"})
+def consistency_model(ctx):
+    """A design that writes data states its consistency model, with notes when it is not strong.
+
+    Why: Whether a read sees the last write is a product decision; left implicit, clients are built
+    on an assumption the storage does not keep.
+    Fix: Add `reliability.consistency: {model: strong|read-your-writes|causal|eventual, notes: ...}`.
+    Plan: In the reliability step, state the consistency each read gets and how long staleness can last.
+    Bad:
+        reliability: {failure_policies: [...]}
+    Good:
+        reliability: {consistency: {model: eventual, notes: Search results lag writes by up to 5 s.}}
+    """
+    writes = any(ep.method in NON_IDEMPOTENT_METHODS | {"PUT", "DELETE"} for ep in ctx.design.api.endpoints) \
+        or ctx.written_entities
+    if not writes:
+        return
+    c = ctx.design.reliability.consistency
+    if c is None:
+        yield Hit(("reliability", "consistency"), "the design writes data but states no consistency model")
+    elif c.model != "strong" and is_placeholder(c.notes, min_words=3):
+        yield Hit(("reliability", "consistency", "notes"),
+                  f"consistency is {c.model} but the notes do not say what clients may observe")
+
+
+@rule("REL006", "reliability.recovery", "warning", step="reliability", seed=seeds.FAILURE_RECOVERY,
+      tiers={"A": "error", "C": "info"})
+def recovery(ctx):
+    """A design that keeps data states how it recovers: backups, replays, runbooks.
+
+    Why: Failure policies cover a dependency being down; recovery covers data being lost or
+    corrupted, which no retry fixes.
+    Fix: Add `reliability.recovery` entries, e.g. "point-in-time recovery, 14 days", "replay from the queue".
+    Plan: In the reliability step, write the recovery path for each store and its recovery point objective.
+    Bad:
+        reliability: {recovery: []}
+    Good:
+        reliability: {recovery: [Point-in-time recovery for main-db, 14 days.]}
+    """
+    if (ctx.design.persistence.stores or ctx.design.persistence.tables) and not ctx.design.reliability.recovery:
+        yield Hit(("reliability", "recovery"), "the design keeps data but states no recovery strategy")

@@ -1,0 +1,270 @@
+"""The round-trip editor: comments kept, byte-identical when unchanged, stale and invalid refused,
+and a save killed at any moment leaves a file that loads."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from designkit.errors import DesignFileError, StaleDesignError
+from designkit.loader import load_design
+from designkit.store import DesignEditor, atomic_write, edit_design
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "webhook-ingestion" / "design.yaml"
+
+
+@pytest.fixture
+def design(tmp_path: Path) -> Path:
+    target = tmp_path / "design.yaml"
+    shutil.copyfile(EXAMPLE, target)
+    return target
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in difflib.ndiff(before.splitlines(), after.splitlines())
+            if line[:1] in "+-"]
+
+
+def endpoint_index(path: Path, endpoint_id: str) -> int:
+    endpoints = load_design(path).design.api.endpoints
+    return next(i for i, e in enumerate(endpoints) if e.id == endpoint_id)
+
+
+def test_unchanged_save_writes_nothing(design: Path):
+    before = design.read_bytes()
+    stamp = design.stat().st_mtime_ns
+    editor = DesignEditor.open(design)
+    editor.set(("scope", "tier"), "A")                           # same value as on disk
+    editor.set(("api", "endpoints", 0, "method"), "POST")        # same value as on disk
+    assert editor.save() is None
+    assert design.read_bytes() == before
+    assert design.stat().st_mtime_ns == stamp
+    assert not list(design.parent.glob(".*.tmp"))
+
+
+def test_edit_changes_only_the_edited_line_and_keeps_comments(design: Path):
+    before = design.read_text()
+    i = endpoint_index(design, "listEvents")
+    editor = DesignEditor.open(design)
+    editor.set(("api", "endpoints", i, "auth"), "public")
+    document = editor.save()
+    after = design.read_text()
+    assert document is not None and document.design.api.endpoints[i].auth == "public"
+    assert load_design(design).design.api.endpoints[i].auth == "public"
+    assert changed_lines(before, after) == ["-       auth: operator-oidc", "+       auth: public"]
+    assert after.startswith("# yaml-language-server: $schema=../../designkit/schema/design.schema.json\n"
+                            "# The seeds' example, done as a careful engineer would:\n")
+    assert "- {name: provider, in: query, type: enum, enum: [stripe, adyen]}" in after  # flow kept
+    assert document.digest == load_design(design).digest
+
+
+def test_end_of_line_comment_on_the_edited_key_survives(design: Path):
+    text = design.read_text().replace("  tier: A\n", "  tier: A   # agreed with the SRE lead\n")
+    design.write_text(text)
+    editor = DesignEditor.open(design)
+    editor.set(("scope", "tier"), "B")
+    editor.save()
+    assert "  tier: B   # agreed with the SRE lead\n" in design.read_text()
+
+
+def test_append_and_remove_keep_the_blank_line_before_the_next_section(design: Path):
+    before = design.read_text()
+    editor = DesignEditor.open(design)
+    n = editor.append(("api", "endpoints"), {"method": "GET", "path": "/v1/ping", "auth": "public",
+                                             "public_justification": "No data."})
+    editor.append(("validation", "ci_hooks"), {"name": "lint", "when": "pull-request"})
+    editor.remove(("decisions", 1))
+    editor.save()
+    after = design.read_text()
+    assert load_design(design).design.api.endpoints[n].path == "/v1/ping"
+    assert "      public_justification: No data.\n\nsecurity:\n" in after
+    assert "    - {name: lint, when: pull-request}\n\ndecisions:\n" in after  # flow like its siblings
+    assert "answers: [PER003, REL002]\n\nwaivers: []\n" in after
+    assert "ADR-002" not in after
+    removed = [x for x in changed_lines(before, after) if x.startswith("-")]
+    assert all("ADR-002" in x or x.startswith("-     ") for x in removed)
+
+
+def test_new_key_goes_where_the_model_lists_it(design: Path):
+    i = endpoint_index(design, "listEvents")
+    editor = DesignEditor.open(design)
+    editor.set(("api", "endpoints", i, "public_justification"), "Read only.")
+    editor.set(("api", "endpoints", i, "idempotency"), {"strategy": "idempotent-by-design"})
+    editor.save()
+    text = design.read_text()
+    assert "      authorization: role:operator\n      public_justification: Read only.\n" in text
+    assert "      rate_limit: {limit: 20/second, key: user}\n      idempotency:\n" in text
+
+
+def test_none_removes_a_key_and_missing_parents_are_created(design: Path):
+    i = endpoint_index(design, "health")
+    editor = DesignEditor.open(design)
+    editor.set(("api", "endpoints", i, "public_justification"), None)
+    editor.set(("api", "endpoints", i, "auth"), "operator-oidc")
+    editor.set(("performance", "capacity", "peak_rps"), 2000)
+    editor.save()
+    endpoint = load_design(design).design.api.endpoints[i]
+    assert endpoint.public_justification is None and endpoint.auth == "operator-oidc"
+    assert load_design(design).design.performance.capacity.peak_rps == 2000
+
+
+def test_stale_write_is_refused_and_the_other_change_kept(design: Path):
+    editor = DesignEditor.open(design)
+    editor.set(("scope", "tier"), "C")
+    someone_else = design.read_text().replace("title: Webhook ingestion", "title: Webhook intake")
+    design.write_text(someone_else)
+    with pytest.raises(StaleDesignError, match="changed on disk since it was loaded"):
+        editor.save()
+    assert design.read_text() == someone_else
+
+
+def test_stale_against_an_earlier_load(design: Path):
+    document = load_design(design)
+    design.write_text(design.read_text().replace("tier: A", "tier: B"))
+    editor = DesignEditor.for_document(document)          # opened now, based on the old load
+    editor.set(("scope", "summary"), "New summary.")
+    with pytest.raises(StaleDesignError):
+        editor.save()
+    assert "tier: B" in design.read_text()
+
+
+def test_invalid_value_is_refused_with_the_loaders_message(design: Path):
+    before = design.read_bytes()
+    i = endpoint_index(design, "listEvents")
+    editor = DesignEditor.open(design)
+    editor.set(("api", "endpoints", i, "method"), "FETCH")
+    with pytest.raises(DesignFileError) as caught:
+        editor.preview()
+    problem = caught.value.problems[0]
+    assert problem.key_path == f"api.endpoints[{i}].method"
+    assert problem.file == str(design)
+    assert problem.line == load_design(design).line_of(("api", "endpoints", i, "method"))
+    assert "did you mean 'PATCH'" in problem.fix
+    with pytest.raises(DesignFileError):
+        editor.save()
+    assert design.read_bytes() == before
+
+
+def test_unknown_key_is_refused(design: Path):
+    editor = DesignEditor.open(design)
+    editor.set(("api", "endpoints", 0, "authentication"), "public")
+    with pytest.raises(DesignFileError, match="unknown key 'authentication'"):
+        editor.save()
+
+
+def test_edit_design_is_all_or_nothing(design: Path):
+    before = design.read_bytes()
+    with pytest.raises(DesignFileError):
+        edit_design(design, [("set", ("scope", "tier"), "B"), ("set", ("scope", "tier"), "Z")])
+    assert design.read_bytes() == before
+
+
+def test_unusual_formatting_outside_the_edit_is_kept(tmp_path: Path):
+    # 4-space mappings, a plain scalar folded over two lines, and odd spacing: ruamel would
+    # rewrite these; the splice keeps them because the edit does not touch them.
+    source = textwrap.dedent("""\
+        # my design
+        name: odd
+        scope:
+            summary: a summary written
+                over two lines
+            tier: A        # tier comment
+            use_cases:
+            -   first
+            -   second
+        api:
+            endpoints:
+            -   method: GET
+                path: /a
+                auth:   public
+                public_justification: fine
+        """)
+    path = tmp_path / "design.yaml"
+    path.write_text(source)
+    editor = DesignEditor.open(path)
+    editor.set(("scope", "tier"), "B")
+    editor.save()
+    after = path.read_text()
+    assert changed_lines(source, after) == ["-     tier: A        # tier comment",
+                                            "+     tier: B        # tier comment"]
+    assert load_design(path).design.scope.summary == "a summary written over two lines"
+
+
+def test_crlf_and_permissions_are_kept(design: Path):
+    design.write_bytes(design.read_bytes().replace(b"\n", b"\r\n"))
+    design.chmod(0o640)
+    editor = DesignEditor.open(design)
+    editor.set(("scope", "tier"), "B")
+    editor.save()
+    raw = design.read_bytes()
+    assert b"tier: B\r\n" in raw and raw.count(b"\n") == raw.count(b"\r\n")
+    assert design.stat().st_mode & 0o777 == 0o640
+
+
+def test_crash_between_write_and_rename_leaves_the_old_file(design: Path, monkeypatch):
+    before = design.read_bytes()
+    editor = DesignEditor.open(design)
+    editor.set(("scope", "tier"), "B")
+
+    def crash(src, dst):
+        raise OSError("simulated crash")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        editor.save()
+    assert design.read_bytes() == before
+    assert not list(design.parent.glob(".*.tmp"))
+
+
+SAVER = """
+import sys
+from designkit.store import DesignEditor
+path = sys.argv[1]
+i = 0
+print("ready", flush=True)
+while True:
+    i += 1
+    editor = DesignEditor.open(path)
+    editor.set(("scope", "tier"), "B" if i % 2 else "A")
+    editor.set(("scope", "summary"), "summary " * (1 + i % 50))
+    editor.save()
+"""
+
+
+def test_kill_during_save_leaves_a_valid_file(design: Path):
+    """SIGKILL a process that saves in a loop, many times: the file always loads."""
+    kills = 0
+    for delay in [0.05 * n for n in range(1, 13)]:
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(design)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            kills += proc.returncode == -signal.SIGKILL
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        document = load_design(design)      # raises if the file is half-written
+        assert document.design.scope.tier in ("A", "B")
+    assert kills >= 10, "the saver should have been killed mid-loop"
+    assert "Webhook ingestion" in design.read_text()
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path):
+    target = tmp_path / "f.yaml"
+    target.write_bytes(b"old")
+    atomic_write(target, b"new content")
+    assert target.read_bytes() == b"new content"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
