@@ -123,6 +123,29 @@ def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool
     click.echo(f"wrote {path} ({gaps} gaps marked '# GAP'); next: designkit check {path}")
 
 
+# ---- check (rules)
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="text (grouped by step, file:line), json, or SARIF 2.1.0.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding at or above this severity is open.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+def check(design: Path, fmt: str, fail_on: str, output: Path | None) -> None:
+    """Check DESIGN against the rules (no notebooks): exit 0 clean, 1 findings, 2 bad input."""
+    from .check import check_design
+
+    text, code = check_design(design, fmt=fmt, fail_on=fail_on)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning any DesignKitError into a clear message and exit 2."""
     try:

@@ -8,6 +8,7 @@ do the checking, so a bad value reads exactly like the loader's message.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 
 from ..loader import KeyPath
 
-KINDS = ("text", "textarea", "choice", "combo", "int", "number", "bool", "csv", "lines")
+KINDS = ("text", "textarea", "choice", "combo", "int", "number", "bool", "date", "csv", "lines")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ def from_text(text: Any, kind: str) -> Any:
         return [] if kind in ("csv", "lines") else None
     if kind == "bool":
         return {"true": True, "false": False}.get(stripped.lower(), stripped)
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(stripped)
+        except ValueError:
+            return stripped
     if kind == "int":
         try:
             return int(stripped.replace(",", "").replace("_", ""))

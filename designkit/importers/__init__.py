@@ -2,4 +2,4 @@
 
 from .openapi import import_openapi, render_design_yaml, write_design_from_openapi
 
-__all__ = sorted(["import_openapi", "render_design_yaml", "write_design_from_openapi"])
+__all__ = ["import_openapi", "render_design_yaml", "write_design_from_openapi"]

@@ -253,5 +253,5 @@ for _module in (scope, data, api, security, secrets, services, persistence, reli
             registry.register(_value)
 del _module, _value
 
-__all__ = sorted(["CheckResult", "Context", "Hit", "Rule", "RuleDefinitionError", "RuleRegistry",
-                  "UnknownRuleError", "WaiverStatus", "registry", "rule", "run_checks"])
+__all__ = ["CheckResult", "Context", "Hit", "Rule", "RuleDefinitionError", "RuleRegistry",
+           "UnknownRuleError", "WaiverStatus", "registry", "rule", "run_checks"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import seeds
-from .base import Hit, NEVER_LOGGED, is_placeholder, names_list, rule, strip_list
+from .base import NEVER_LOGGED, Hit, is_placeholder, names_list, rule, strip_list
 
 
 @rule("DAT001", "data.primary-key", "error", step="data_model", seed=seeds.C_DATA, risk="high",

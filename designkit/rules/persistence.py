@@ -165,7 +165,9 @@ def store_rationale(ctx):
     """
     for i, store in enumerate(ctx.design.persistence.stores):
         for key in ("purpose", "durability"):
-            if is_placeholder(getattr(store, key)):
+            value = getattr(store, key)
+            # "durability: none" is an answer (losing it is harmless); only silence is a gap.
+            if (not (value or "").strip()) if key == "durability" else is_placeholder(value):
                 yield Hit(("persistence", "stores", i, key), f"store {store.name} states no {key}")
 
 

@@ -100,22 +100,29 @@ def no_secret_values(ctx):
         stores: [{name: db, kind: postgresql, purpose: Orders}]
         secrets: [{name: db-password, store: "vault:database/creds/app"}]
     """
-    for kp, text in _strings(ctx.design):
-        kind = secret_kind(text)
+    text = _file_text(ctx)
+    # One pass over the file's text first: a clean file (the usual case) costs one regex scan,
+    # and only a file with a match is walked value by value for exact key paths.
+    if text is not None and not secret_kind(text):
+        return
+    for kp, value in _strings(ctx.design):
+        kind = secret_kind(value)
         if kind:
             yield Hit(kp, f"{kind} is written in the design file (value not shown)")
-    yield from _comment_hits(ctx)
+    if text is not None and "#" in text:
+        yield from _comment_hits(ctx, text)
 
 
-def _comment_hits(ctx) -> Iterator[Hit]:
-    """Secrets in YAML comments, which the model never sees (read from the file when it exists)."""
+def _file_text(ctx) -> str | None:
     path = ctx.document.path
     try:
-        text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
+        return path.read_text(encoding="utf-8-sig") if path.is_file() else None
     except (OSError, UnicodeDecodeError):
-        return
-    if "#" not in text:
-        return
+        return None
+
+
+def _comment_hits(ctx, text: str) -> Iterator[Hit]:
+    """Secrets in YAML comments, which the model never sees."""
     by_line: dict[int, KeyPath] = {}
     for key_path, line in ctx.document.lines.items():
         if len(key_path) >= len(by_line.get(line, ())):

@@ -1,0 +1,171 @@
+"""Benchmark the batch run against what a user would do instead, side by side in one run.
+
+    .venv/bin/python bench/bench_run.py [--repeat 3] [--large 1000]
+
+Measures, on the bundled example (wall time, best of --repeat, and peak memory of the whole
+process tree, kernels included, sampled from /proc every 50 ms):
+
+- `designkit run` (default jobs = cores) ..................... the thing we ship
+- a shell loop of the Papermill command line over the same notebooks ... the obvious alternative
+- the floor: the same number of one-cell notebooks run by the same runner with the same
+  parallelism (kernel start-up and Papermill overhead only)
+- `designkit check --help` and `designkit check` on the example
+- growth: `designkit run` with 1, 4 and 11 steps, and on a generated 1,000-endpoint design
+
+and prints the ratios. Results are appended to bench/results/run-<date>.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
+sys.path.insert(0, str(ROOT))
+
+from designkit.steps import STEPS  # noqa: E402
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory (bytes) of `root` and all its descendants."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(proc.name)] = int(fields[1])
+            rss[int(proc.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    family, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in family:
+                family.add(pid)
+                frontier.append(pid)
+    return sum(rss.get(pid, 0) for pid in family)
+
+
+def measure(command: list[str] | str, *, env=None, shell=False) -> tuple[float, int, int]:
+    """(wall seconds, peak tree RSS bytes, exit code) of one command."""
+    peak = 0
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, shell=shell, env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    return wall, peak, code
+
+
+def best(n: int, command, **kw) -> tuple[float, int]:
+    runs = [measure(command, **kw) for _ in range(n)]
+    for wall, _, code in runs:
+        if code not in (0, 1):
+            raise SystemExit(f"command failed ({code}): {command}")
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def floor_notebooks(folder: Path) -> Path:
+    """One-cell notebooks (plus a parameters cell) named like the step notebooks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for step in STEPS:
+        params = nbformat.v4.new_code_cell('design_path = ""\noutput_dir = ""\nrun_status = ""')
+        params.metadata["tags"] = ["parameters"]
+        nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("1 + 1")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / step.notebook)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--large", type=int, default=1000, help="endpoints in the generated design")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="designkit-bench-"))
+    designkit = [str(BIN / "designkit")]
+    lines = [f"# designkit run benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+             f"best of {args.repeat}", f"# command: {' '.join([sys.executable] + sys.argv)}"]
+
+    def report(label: str, wall: float, peak: int) -> None:
+        line = f"{label:<52} {wall:7.2f} s   peak {peak / 2**20:7.0f} MiB"
+        print(line, flush=True)
+        lines.append(line)
+
+    run_wall, run_peak = best(args.repeat, designkit + ["run", str(EXAMPLE), "-o", str(work / "run")])
+    report("designkit run (example, 11 steps)", run_wall, run_peak)
+
+    loop = " && ".join(
+        f"{BIN / 'papermill'} --no-progress-bar notebooks/{s.notebook} {work / 'loop' / s.notebook} "
+        f"-p design_path {EXAMPLE} -p output_dir {work / 'loop'}" for s in STEPS)
+    (work / "loop").mkdir()
+    loop_wall, loop_peak = best(args.repeat, loop, shell=True)
+    report("shell loop of the papermill CLI (11 notebooks)", loop_wall, loop_peak)
+
+    env = dict(os.environ, DESIGNKIT_NOTEBOOKS=str(floor_notebooks(work / "floor-nb")))
+    floor_wall, floor_peak = best(args.repeat, designkit + ["run", str(EXAMPLE), "-o", str(work / "floor")],
+                                  env=env)
+    report("floor: 11 one-cell notebooks, same runner", floor_wall, floor_peak)
+
+    help_wall, _ = best(args.repeat * 3, designkit + ["check", "--help"])
+    report("designkit check --help", help_wall, 0)
+    check_wall, check_peak = best(args.repeat * 3, designkit + ["check", str(EXAMPLE), "--fail-on", "never"])
+    report("designkit check (example)", check_wall, check_peak)
+
+    for steps in ("scope", "scope,data_model,api,report"):
+        wall, peak = best(args.repeat, designkit + ["run", str(EXAMPLE), "-o", str(work / "s"), "--steps", steps])
+        report(f"designkit run --steps {steps}", wall, peak)
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_design import generate_design  # the rules benchmark's generator
+
+    import yaml
+
+    large = work / "large.yaml"
+    large.write_text(yaml.safe_dump(generate_design(args.large), sort_keys=False))
+    wall, peak = best(args.repeat, designkit + ["run", str(large), "-o", str(work / "large")])
+    report(f"designkit run ({args.large} endpoints)", wall, peak)
+
+    ratios = [f"ratio run / papermill loop: {run_wall / loop_wall:.2f} (target <= 0.35)",
+              f"ratio run / floor:          {run_wall / floor_wall:.2f} (target <= 1.5)"]
+    for line in ratios:
+        print(line)
+    lines += ratios
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    target = results / f"run-{dt.date.today():%Y%m%d}.txt"
+    target.write_text("\n".join(lines) + "\n")
+    print(f"wrote {target.relative_to(ROOT)}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""What ``designkit check`` does, without the CLI: load, run the rules, format, decide the exit code.
+
+Imports only the core (no pandas, Jupyter, widgets or Papermill), so the gate starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+FORMATS = ("text", "json", "sarif")
+FAIL_ON = ("error", "warning", "never")
+
+
+def check_design(path: str | Path, *, fmt: str = "text", fail_on: str = "error") -> tuple[str, int]:
+    """Check one design file; return the formatted report and the exit code (0 or 1)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"unknown --fail-on {fail_on!r}; use one of: {', '.join(FAIL_ON)}")
+    from .loader import load_design
+    from .report import format_json, format_sarif, format_text
+    from .rules import run_checks
+
+    document = load_design(path)
+    result = run_checks(document)
+    text = {"text": format_text, "json": format_json, "sarif": format_sarif}[fmt](document, result)
+    return text, EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK

@@ -1,0 +1,278 @@
+"""What each step's form edits: plain field and list descriptions, one block per step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, get_args
+
+from .. import model as m
+from .fields import FieldSpec as F
+from .fields import ListSpec as L
+
+
+def _choices(annotation: Any) -> tuple[str, ...]:
+    """The values a Literal (possibly inside Optional) allows."""
+    args = get_args(annotation)
+    if args and all(isinstance(a, str) for a in args):
+        return args
+    for arg in args:
+        found = _choices(arg)
+        if found:
+            return found
+    return ()
+
+
+def lit(cls: type, field: str) -> tuple[str, ...]:
+    return _choices(cls.model_fields[field].annotation)
+
+
+def auth_schemes(design: m.Design) -> list[str]:
+    return [s.name for s in design.security.authentication] + ["public"]
+
+
+def entity_names(design: m.Design) -> list[str]:
+    return [e.name for e in design.data_model.entities]
+
+
+def dependency_targets(design: m.Design) -> list[str]:
+    names = [d.name for d in design.services.dependencies]
+    return names + [p.name for p in design.scope.integration_points if p.name not in names]
+
+
+def next_decision(design: m.Design) -> dict:
+    numbers = [int(x) for d in design.decisions if d.id for x in re.findall(r"(\d+)$", d.id)]
+    return {"id": f"ADR-{max(numbers, default=0) + 1:03d}", "status": "proposed",
+            "date": dt.date.today()}
+
+
+# --------------------------------------------------------------------------- scope
+
+SCOPE_FIELDS = (
+    F(("summary",), "Summary", "textarea"),
+    F(("tier",), "Criticality tier", "choice", lit(m.Scope, "tier"),
+      help="A business critical, B important, C prototype"),
+    F(("constraints", "latency"), "Latency", help="e.g. p99 < 300 ms"),
+    F(("constraints", "throughput"), "Throughput", help="e.g. 500 requests/s peak"),
+    F(("constraints", "availability"), "Availability", help="e.g. 99.9% monthly"),
+    F(("constraints", "compliance"), "Compliance", "csv", help="e.g. GDPR, PCI-DSS"),
+    F(("constraints", "deployment"), "Deployment"),
+    F(("constraints", "cost"), "Cost"),
+    F(("constraints", "stack"), "Stack", "csv"),
+    F(("out_of_scope",), "Out of scope", "lines"),
+)
+REQUIREMENTS = L(("scope", "requirements"), "Requirements", (
+    F(("id",), "Id"), F(("text",), "Requirement", "textarea"),
+    F(("priority",), "Priority", "choice", lit(m.Requirement, "priority")),
+), lambda r: f"{r.id or '-'}  {r.text}", {"priority": "must"})
+SLAS = L(("scope", "slas"), "SLAs", (
+    F(("name",), "Name"), F(("objective",), "Objective"), F(("indicator",), "Indicator (SLI)"),
+    F(("window",), "Window"),
+), lambda s: f"{s.name}: {s.objective}")
+INTEGRATIONS = L(("scope", "integration_points"), "Integration points", (
+    F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.IntegrationPoint, "kind")),
+    F(("direction",), "Direction", "choice", lit(m.IntegrationPoint, "direction")),
+    F(("description",), "Description", "textarea"),
+), lambda p: f"{p.name} ({p.kind}, {p.direction})")
+
+# --------------------------------------------------------------------------- data model
+
+ENTITIES = L(("data_model", "entities"), "Entities", (
+    F(("name",), "Name"), F(("description",), "Description", "textarea"),
+    F(("classification",), "Classification", "choice", lit(m.Entity, "classification")),
+    F(("primary_key",), "Primary key", "csv"),
+    F(("invariants",), "Invariants", "lines"),
+    F(("lifecycle", "states"), "Lifecycle states", "csv"),
+    F(("lifecycle", "retention"), "Retention"),
+), lambda e: f"{e.name} [{e.classification}] {len(e.fields)} fields", {"classification": "internal"})
+ENTITY_FIELDS = (
+    F(("name",), "Field"), F(("type",), "Type", "choice", lit(m.EntityField, "type")),
+    F(("required",), "Required", "bool"), F(("unique",), "Unique", "bool"),
+    F(("classification",), "Classification", "choice", lit(m.EntityField, "classification"),
+      help="overrides the entity's"),
+    F(("max_length",), "Max length", "int"), F(("enum",), "Enum values", "csv"),
+    F(("description",), "Description"),
+)
+
+# --------------------------------------------------------------------------- API
+
+
+def endpoint_label(e: m.Endpoint) -> str:
+    return f"{e.method:<6} {e.path}  {e.id or ''}  auth={e.auth or '(none)'}"
+
+
+ENDPOINT_FIELDS = (
+    F(("id",), "Operation id"),
+    F(("method",), "Method", "choice", lit(m.Endpoint, "method")),
+    F(("path",), "Path", help="starts with /"),
+    F(("summary",), "Summary"),
+    F(("auth",), "Auth", "combo", auth_schemes, help="a security.authentication name, or public"),
+    F(("authorization",), "Authorization", help="e.g. role:admin"),
+    F(("public_justification",), "Public justification", "textarea",
+      help="why it is safe without authentication"),
+    F(("request", "schema"), "Request schema", clears=("request",), help="entity or api.schemas name"),
+    F(("responses", 0, "status"), "Response status", "int"),
+    F(("responses", 0, "schema"), "Response schema", help="e.g. Order or Order[]"),
+    F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",), help="e.g. 100/minute"),
+    F(("rate_limit", "key"), "Rate limit per", help="client, ip, user, tenant"),
+    F(("idempotency", "strategy"), "Idempotency", "choice", lit(m.Idempotency, "strategy"),
+      clears=("idempotency",)),
+    F(("idempotency", "key"), "Idempotency key"),
+    F(("writes",), "Writes entities", "csv"),
+    F(("handler",), "Handler"),
+    F(("audit",), "Audited", "bool"),
+)
+ENDPOINTS = L(("api", "endpoints"), "Endpoints", ENDPOINT_FIELDS, endpoint_label,
+              {"method": "GET", "path": "/"})
+API_FIELDS = (
+    F(("base_url",), "Base URL"),
+    F(("versioning", "scheme"), "Versioning", "choice", lit(m.Versioning, "scheme")),
+    F(("versioning", "current"), "Current version"),
+    F(("error_model", "format"), "Error format", help="e.g. application/problem+json"),
+    F(("error_model", "fields"), "Error fields", "csv"),
+)
+ERROR_CODES = L(("api", "error_model", "codes"), "Error codes", (
+    F(("code",), "Code"), F(("status",), "HTTP status", "int"), F(("message",), "Message"),
+), lambda c: f"{c.status} {c.code}")
+
+# --------------------------------------------------------------------------- security
+
+AUTH_SCHEMES = L(("security", "authentication"), "Authentication schemes", (
+    F(("name",), "Name"), F(("type",), "Type", "choice", lit(m.AuthScheme, "type")),
+    F(("header",), "Header"), F(("secret",), "Secret", help="security.secrets name"),
+    F(("description",), "Description", "textarea"),
+), lambda s: f"{s.name} ({s.type})")
+SECURITY_FIELDS = (
+    F(("authorization", "model"), "Authorization model", "choice", lit(m.Authorization, "model")),
+    F(("authorization", "default"), "Default", "choice", lit(m.Authorization, "default")),
+    F(("authorization", "roles"), "Roles", "csv"),
+    F(("default_rate_limit", "limit"), "Default rate limit", clears=("default_rate_limit",)),
+    F(("default_rate_limit", "key"), "Counted per"),
+    F(("abuse_controls",), "Abuse controls", "lines"),
+    F(("least_privilege",), "Least privilege", "lines"),
+)
+SECRETS = L(("security", "secrets"), "Secrets", (
+    F(("name",), "Name"), F(("purpose",), "Purpose"),
+    F(("store",), "Store", help="where it is kept, never the value"), F(("rotation",), "Rotation"),
+), lambda s: f"{s.name} @ {s.store or '?'}")
+ENDPOINT_SECURITY = L(("api", "endpoints"), "Endpoint access", (
+    F(("auth",), "Auth", "combo", auth_schemes), F(("authorization",), "Authorization"),
+    F(("public_justification",), "Public justification", "textarea"),
+    F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",)),
+    F(("rate_limit", "key"), "Rate limit per"), F(("audit",), "Audited", "bool"),
+), endpoint_label, {"method": "GET", "path": "/"})
+
+# --------------------------------------------------------------------------- services
+
+COMPONENTS = L(("services", "components"), "Components", (
+    F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Component, "kind")),
+    F(("responsibility",), "Responsibility"), F(("depends_on",), "Depends on", "csv"),
+), lambda c: f"{c.name} ({c.kind})")
+DEPENDENCIES = L(("services", "dependencies"), "Dependencies", (
+    F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Dependency, "kind")),
+    F(("justification",), "Justification", "textarea", help="why it is needed"),
+    F(("version",), "Version"), F(("integration",), "Integration point"),
+    F(("idempotent_calls",), "Idempotent calls", "bool"),
+), lambda d: f"{d.name} ({d.kind}){'' if d.justification else '  - no justification'}",
+   {"kind": "library"})
+
+# --------------------------------------------------------------------------- persistence
+
+STORES = L(("persistence", "stores"), "Stores", (
+    F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Store, "kind")),
+    F(("purpose",), "Purpose"), F(("durability",), "Durability"),
+), lambda s: f"{s.name} ({s.kind})")
+TABLES = L(("persistence", "tables"), "Tables", (
+    F(("name",), "Name"), F(("entity",), "Entity", "combo", entity_names), F(("store",), "Store"),
+), lambda t: f"{t.name} <- {t.entity or '?'} ({len(t.indexes)} indexes)")
+ACCESS_PATTERNS = L(("persistence", "access_patterns"), "Access patterns", (
+    F(("name",), "Name"), F(("table",), "Table"), F(("query",), "Query"),
+    F(("columns",), "Columns", "csv"), F(("served_by",), "Served by index"), F(("reason",), "No index because"),
+), lambda a: f"{a.name} on {a.table or '?'} -> {a.served_by or a.reason or 'NOT SERVED'}")
+PERSISTENCE_FIELDS = (
+    F(("migrations", "tool"), "Migration tool"), F(("migrations", "strategy"), "Migration strategy"),
+    F(("idempotency", "table"), "Idempotency table"), F(("idempotency", "key"), "Idempotency key"),
+    F(("idempotency", "ttl"), "Idempotency TTL"),
+)
+
+# --------------------------------------------------------------------------- reliability
+
+FAILURE_POLICIES = L(("reliability", "failure_policies"), "Failure policy per dependency", (
+    F(("target",), "Dependency", "combo", dependency_targets),
+    F(("timeout_ms",), "Timeout (ms)", "int"),
+    F(("retries", "max_attempts"), "Retries", "int", clears=("retries",)),
+    F(("retries", "backoff"), "Backoff", "choice", lit(m.RetryPolicy, "backoff")),
+    F(("retries", "base_delay_ms"), "Base delay (ms)", "int"),
+    F(("retries", "max_delay_ms"), "Max delay (ms)", "int"),
+    F(("fallback",), "Fallback", "textarea"),
+    F(("failure_behavior",), "When it is down", "textarea"),
+    F(("circuit_breaker",), "Circuit breaker"),
+), lambda p: f"{p.target}: timeout {p.timeout_ms or '?'} ms, "
+             f"{p.retries.max_attempts if p.retries else 0} retries")
+RELIABILITY_FIELDS = (
+    F(("consistency", "model"), "Consistency", "choice", lit(m.Consistency, "model")),
+    F(("consistency", "notes"), "Consistency notes", "textarea"),
+    F(("recovery",), "Recovery", "lines"),
+)
+
+# --------------------------------------------------------------------------- performance
+
+PERFORMANCE_FIELDS = (
+    F(("capacity", "peak_rps"), "Peak requests/s", "number"),
+    F(("capacity", "average_rps"), "Average requests/s", "number"),
+    F(("capacity", "payload_bytes"), "Payload bytes", "int"),
+    F(("capacity", "data_growth"), "Data growth"),
+    F(("stateless",), "Stateless", "bool"),
+    F(("batching",), "Batching", "lines"), F(("async_processing",), "Async processing", "lines"),
+    F(("scaling",), "Scaling boundaries", "lines"),
+)
+CACHES = L(("performance", "caching"), "Caches", (
+    F(("what",), "What"), F(("where",), "Where"), F(("ttl",), "TTL"), F(("invalidation",), "Invalidation"),
+), lambda c: f"{c.what} in {c.where or '?'} ttl {c.ttl or '?'}")
+
+# --------------------------------------------------------------------------- observability
+
+OBSERVABILITY_FIELDS = (
+    F(("logs", "structured"), "Structured logs", "bool"),
+    F(("logs", "format"), "Log format"),
+    F(("logs", "fields"), "Log fields", "csv"),
+    F(("logs", "redact"), "Never logged", "csv"),
+    F(("request_ids", "header"), "Request id header"),
+    F(("request_ids", "propagate"), "Propagate request id", "bool"),
+    F(("tracing", "enabled"), "Tracing", "bool"),
+    F(("tracing", "propagation"), "Trace propagation"),
+    F(("tracing", "sampling"), "Sampling"),
+    F(("audit", "store"), "Audit trail store"),
+    F(("audit", "retention"), "Audit retention"),
+    F(("audit", "events"), "Audited actions", "lines"),
+)
+METRICS = L(("observability", "metrics"), "Metrics", (
+    F(("name",), "Name"), F(("type",), "Type", "choice", lit(m.Metric, "type")), F(("sla",), "SLA"),
+), lambda x: f"{x.name} ({x.type})")
+ALERTS = L(("observability", "alerts"), "Alerts", (
+    F(("name",), "Name"), F(("condition",), "Condition"), F(("sla",), "SLA"),
+    F(("severity",), "Severity", "choice", lit(m.Alert, "severity")), F(("runbook",), "Runbook"),
+), lambda a: f"{a.name} [{a.severity}]")
+
+# --------------------------------------------------------------------------- validation
+
+TESTS = L(("validation", "tests"), "Tests", (
+    F(("name",), "Test"), F(("kind",), "Layer", "choice", lit(m.TestCase, "kind")),
+    F(("covers",), "Covers", "csv", help="endpoint ids, dependencies or rule codes"),
+), lambda t: f"[{t.kind}] {t.name} -> {', '.join(t.covers) or '?'}", {"kind": "unit"})
+CI_HOOKS = L(("validation", "ci_hooks"), "CI hooks", (
+    F(("name",), "Name"), F(("when",), "When"), F(("runs",), "Runs"),
+), lambda h: f"{h.name} ({h.when})")
+
+# --------------------------------------------------------------------------- decisions
+
+DECISIONS = L(("decisions",), "Decision records", (
+    F(("id",), "Id"), F(("title",), "Title"),
+    F(("status",), "Status", "choice", lit(m.Decision, "status")),
+    F(("date",), "Date", "date", help="YYYY-MM-DD"),
+    F(("context",), "Context", "textarea"),
+    F(("options",), "Options considered", "lines"),
+    F(("decision",), "Decision", "textarea"),
+    F(("consequences",), "Consequences", "textarea"),
+    F(("answers",), "Answers rule codes", "csv", help="e.g. API001, REL002"),
+), lambda d: f"{d.id or '-'} [{d.status}] {d.title}", next_decision)
