@@ -156,6 +156,7 @@ class _Frame:
 
 
 _NO_KEY = object()
+_MISSING = object()
 
 
 class _Builder:
@@ -168,6 +169,7 @@ class _Builder:
         self.count = 0
         self.result: Any = None
         self.lines: dict[KeyPath, int] = {(): 1}
+        self.plain: dict[str, Any] = {}   # plain scalar text -> value, for this document only
 
     def path(self) -> KeyPath:
         if not self.stack:
@@ -191,30 +193,32 @@ class _Builder:
                        line, fix="remove the anchors/aliases that repeat large blocks")
 
     def feed(self, ev) -> None:
+        kind = ev.__class__
         line = ev.start_mark.line + 1 if ev.start_mark else 0
-        if isinstance(ev, yaml.ScalarEvent):
-            self._bump(1, line)
-            value = self._scalar(ev, line)
-            self._add(value, line, ev.anchor, self.count - 1)
-        elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            self._check_tag(ev.tag, "map" if isinstance(ev, yaml.MappingStartEvent) else "seq", line)
+        if kind is yaml.ScalarEvent:  # by far the most common event: keep this path short
+            self.count += 1
+            if self.count > MAX_NODES:
+                self._bump(0, line)
+            self._add(self._scalar(ev, line), line, ev.anchor, self.count - 1)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            is_map = kind is yaml.MappingStartEvent
+            self._check_tag(ev.tag, "map" if is_map else "seq", line)
             if len(self.stack) >= MAX_DEPTH:
                 self._fail(f"nesting is deeper than {MAX_DEPTH} levels", line,
                            fix="a design file nests a few levels; check the indentation")
             self._bump(1, line)
-            is_map = isinstance(ev, yaml.MappingStartEvent)
             path = self.path()
             if self.stack:
                 self._record_line(path, line)
             self.stack.append(_Frame("map" if is_map else "seq", {} if is_map else [], path,
                                      ev.anchor, self.count - 1))
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             frame = self.stack.pop()
             for merged in frame.merges:
                 for k, v in merged.items():
                     frame.data.setdefault(k, v)
             self._add(frame.data, line, frame.anchor, frame.start_count, nested=True)
-        elif isinstance(ev, yaml.AliasEvent):
+        elif kind is yaml.AliasEvent:
             if ev.anchor not in self.anchors:
                 self._fail(f"alias *{ev.anchor} refers to no anchor", line,
                            fix=f"define &{ev.anchor} before using it")
@@ -230,6 +234,13 @@ class _Builder:
 
     def _scalar(self, ev, line: int) -> Any:
         tag = ev.tag
+        if tag is None:
+            if ev.style:  # quoted or block scalar without a tag: always text
+                return ev.value
+            # Plain scalars repeat a lot (keys, types, enum values): resolve each text once.
+            cached = self.plain.get(ev.value, _MISSING)
+            if cached is not _MISSING:
+                return cached
         if tag is None or tag == "!":
             tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
         if tag == _MERGE and self.stack and self.stack[-1].kind == "map" and self.stack[-1].key is _NO_KEY:
@@ -239,7 +250,10 @@ class _Builder:
                        fix="remove the tag; write plain YAML values")
         node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
         try:
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+            value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+            if ev.tag is None and not ev.style and len(ev.value) <= 40 and len(self.plain) < 100_000:
+                self.plain[ev.value] = value
+            return value
         except (ValueError, yaml.constructor.ConstructorError) as exc:
             self._fail(f"value {ev.value!r} is not a valid {tag.rsplit(':', 1)[-1]} ({exc})", line,
                        fix="quote the value to keep it as text")
@@ -271,7 +285,8 @@ class _Builder:
             if top.key is _MergeKey:
                 merges = value if isinstance(value, list) else [value]
                 if not all(isinstance(m, dict) for m in merges):
-                    self._fail("a merge key (<<) takes a mapping or a list of mappings", line)
+                    self._fail("a merge key (<<) takes a mapping or a list of mappings", line,
+                               fix="merge an anchored mapping, e.g. `<<: *defaults`")
                 top.merges.extend(merges)
             else:
                 top.data[top.key] = value

@@ -99,12 +99,12 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
         if not stripped or stripped.startswith("#"):
             continue
         lead = len(line) - len(line.lstrip(" "))
-        if parent is not None and lead > parent:
+        if parent is not None and lead >= parent:
             if stripped.startswith("- ") and offset is None:
                 offset = lead - parent
                 after = len(stripped) - len(stripped[1:].lstrip(" "))
                 sequence = offset + after
-            elif not stripped.startswith("- ") and mapping is None:
+            elif not stripped.startswith("- ") and mapping is None and lead > parent:
                 mapping = lead - parent
         if mapping is not None and offset is not None:
             break
