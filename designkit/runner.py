@@ -155,7 +155,8 @@ class Runner:
         target = self.output_dir / "notebooks" / step.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
         record = StepRun(step.id, str(target))
-        km = KernelManager(kernel_name=KERNEL_NAME)
+        # IPC sockets in the runtime folder: local only, and no TCP ports to collide or leak
+        km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc")
         self.kernels.add(km)
         timed_out = threading.Event()
 

@@ -192,6 +192,7 @@ class DesignEditor:
         if value is None:
             self.remove(key_path, missing_ok=True)
             return
+        self._before_edit()
         parent = self._container(key_path[:-1], create=True)
         key = key_path[-1]
         old = self._child(parent, key_path)
@@ -230,6 +231,7 @@ class DesignEditor:
     def append(self, key_path: KeyPath, value: Any) -> int:
         """Append ``value`` to the list at ``key_path`` (created if absent); returns its index."""
         key_path = tuple(key_path)
+        self._before_edit()
         seq = self._container(key_path, create=True, want_list=True)
         if not isinstance(seq, CommentedSeq):
             raise DesignFileError.single(str(self.path), "is not a list, cannot append to it",
@@ -245,6 +247,7 @@ class DesignEditor:
     def remove(self, key_path: KeyPath, *, missing_ok: bool = False) -> None:
         """Remove a mapping key or a list item; a missing key is an error unless ``missing_ok``."""
         key_path = tuple(key_path)
+        self._before_edit()
         try:
             parent = self._container(key_path[:-1], create=False)
         except KeyError:
@@ -272,6 +275,11 @@ class DesignEditor:
             del parent[key]
         _put_trailing(parent, gap)
         self._changed = True
+
+    def _before_edit(self) -> None:
+        # ruamel's rendering of the unedited tree, kept to tell its reformatting from the edit
+        if self._baseline is None and not self._changed:
+            self._baseline = self._dump(self.data)
 
     def _child(self, parent: Any, key_path: KeyPath) -> Any:
         key = key_path[-1]
