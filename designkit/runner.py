@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -137,6 +139,7 @@ class Runner:
         self.progress = _Progress(stream)
         self.kernels = _Kernels()
         self.interrupted = threading.Event()
+        self.sockets = Path(tempfile.mkdtemp(prefix="designkit-"))  # kernels' sockets; removed after the run
 
     # ------------------------------------------------------------------ one step
 
@@ -146,23 +149,38 @@ class Runner:
             params["run_status"] = str(self.output_dir / "run.json")
         return params
 
+    def _kernel_manager_class(self, step: Step, started: list):
+        """A kernel manager class for one step: nbclient owns and cleans up the kernel; we keep a
+        handle on it so a timeout or Ctrl-C can kill its process."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        kernels, sockets = self.kernels, str(self.sockets / step.id)
+
+        class StepKernelManager(AsyncKernelManager):
+            def __init__(self, **kwargs):
+                # Unix sockets, not TCP: local only, no ports to collide. Their path must be
+                # absolute, since the kernel runs in another folder than this process.
+                super().__init__(transport="ipc", ip=sockets, **kwargs)
+                kernels.add(self)
+                started.append(self)
+
+        return StepKernelManager
+
     def run_step(self, step: Step, position: int) -> StepRun:
         import papermill as pm
-        from jupyter_client.manager import KernelManager
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
         source = self.notebooks / step.notebook
         target = self.output_dir / "notebooks" / step.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
         record = StepRun(step.id, str(target))
-        # IPC sockets in the runtime folder: local only, and no TCP ports to collide or leak
-        km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc")
-        self.kernels.add(km)
+        managers: list = []
         timed_out = threading.Event()
 
         def on_timeout():
             timed_out.set()
-            self.kernels.kill(km)
+            for km in managers:
+                self.kernels.kill(km)
 
         watchdog = threading.Timer(self.timeout, on_timeout)
         watchdog.daemon = True
@@ -172,14 +190,15 @@ class Runner:
             watchdog.start()
             pm.execute_notebook(
                 str(source), str(target), parameters=self._parameters(step), kernel_name=KERNEL_NAME,
-                progress_bar=self.progress.bar(step, position), km=km,
+                progress_bar=self.progress.bar(step, position),
+                kernel_manager_class=self._kernel_manager_class(step, managers),
                 # the kernel's working folder; papermill's own cwd= would chdir this whole process
                 resources={"metadata": {"path": str(target.parent)}},
                 execution_timeout=self.timeout, start_timeout=120,
             )
             record.status = "ok"
         except pm.PapermillExecutionError as exc:
-            record.status, record.cell = "failed", exc.cell_index
+            record.status = "failed"
             record.error = f"{exc.ename}: {exc.evalue}".strip()
         except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
             if self.interrupted.is_set():
@@ -194,25 +213,16 @@ class Runner:
         finally:
             watchdog.cancel()
             record.seconds = round(time.perf_counter() - started, 2)
-            self._stop_kernel(km)
-            self.kernels.discard(km)
-        if record.cell is None and record.status != "ok":
+            for km in managers:  # nbclient shut it down; make sure the process is gone
+                self.kernels.kill(km)
+                self.kernels.discard(km)
+        if record.status != "ok":
+            # the index in the saved notebook, which is what a reviewer opens (papermill adds
+            # an injected-parameters cell and an error banner, so its own index is off by two)
             record.cell = _failed_cell(target)
         self.progress.line(f"{step.notebook}: {record.status} ({record.seconds:.1f} s)"
                            + (f": {record.error}" if record.error else ""))
         return record
-
-    def _stop_kernel(self, km) -> None:
-        try:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-        except Exception:  # the kernel may already be dead; make sure the process is gone
-            self.kernels.kill(km)
-        finally:
-            try:
-                km.cleanup_resources()
-            except Exception:
-                pass
 
     # ------------------------------------------------------------------ the run
 
@@ -246,6 +256,7 @@ class Runner:
             return summary
         finally:
             pool.shutdown(wait=True)
+            shutil.rmtree(self.sockets, ignore_errors=True)
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, previous)
         report_ok = any(s.step == "report" and s.status == "ok" for s in summary.steps)

@@ -31,23 +31,26 @@ def _notebooks_with(tmp_path: Path, step_file: str, code: str) -> Path:
 
 def _run(tmp_path: Path, notebooks: Path, *args: str, **popen) -> subprocess.Popen:
     env = dict(os.environ, DESIGNKIT_NOTEBOOKS=str(notebooks),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+               DESIGNKIT_TEST_MARK=str(tmp_path / "runtime"))
     return subprocess.Popen([sys.executable, "-m", "designkit", "run", str(WEBHOOK), "-o",
                              str(tmp_path / "out"), *args], env=env, cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 
 def _kernels(runtime: Path) -> list[int]:
-    """Pids of live kernel processes started with a connection file in `runtime`."""
+    """Pids of live kernel processes started by the run that was given `runtime` as its mark
+    (kernels inherit the runner's environment, so the mark is in /proc/PID/environ)."""
+    mark = f"DESIGNKIT_TEST_MARK={runtime}".encode()
     pids = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                state = (proc / "stat").read_text().split()[2]
+                cmdline = (proc / "cmdline").read_bytes()
+                environ = (proc / "environ").read_bytes().split(b"\0")
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
             except OSError:
                 continue
-            if str(runtime) in cmdline and state != "Z":
+            if b"ipykernel" in cmdline and mark in environ and state != "Z":
                 pids.append(int(proc.name))
     return pids
 
@@ -60,13 +63,16 @@ def test_a_failing_step_is_isolated_and_reported(tmp_path):
     out = tmp_path / "out"
     status = json.loads((out / "run.json").read_text())
     by_step = {s["step"]: s for s in status["steps"]}
-    assert by_step["services"]["status"] == "failed" and by_step["services"]["cell"] == 3
-    assert "the services step broke" in by_step["services"]["error"]
+    failed = by_step["services"]
+    assert failed["status"] == "failed" and "the services step broke" in failed["error"]
+    # the cell index is the executed notebook's (papermill adds its injected-parameters cell)
+    executed = nbformat.read(out / "notebooks" / "05_services.ipynb", as_version=4)
+    assert "the services step broke" in executed.cells[failed["cell"]].source
     assert by_step["scope"]["status"] == by_step["api"]["status"] == by_step["report"]["status"] == "ok"
     assert (out / "notebooks" / "05_services.ipynb").is_file()  # the executed notebook is kept
     checklist = (out / "checklist.md").read_text()
     assert "services" in checklist and "the services step broke" in checklist
-    assert "services: failed (cell 3)" in err
+    assert f"services: failed (cell {failed['cell']})" in err
 
 
 def test_a_hung_step_times_out_and_its_kernel_is_stopped(tmp_path):
