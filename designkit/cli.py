@@ -64,12 +64,16 @@ def schema(output: Path | None) -> None:
 @click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds a step may take before its kernel is stopped.")
 @click.option("--steps", default=None, help="Comma-separated step ids to run (default: all).")
-def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None) -> None:
+@click.option("--fresh-kernels", is_flag=True,
+              help="Start a new kernel for every step (slower) instead of reusing a worker's kernel "
+                   "with its namespace reset.")
+def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
+        fresh_kernels: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
     from .runner import run_design
 
     summary = run_design(design, output_dir, jobs=jobs, timeout=timeout,
-                         steps=steps.split(",") if steps else None)
+                         steps=steps.split(",") if steps else None, fresh_kernels=fresh_kernels)
     sys.exit(summary.exit_code)
 
 

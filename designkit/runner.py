@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import shutil
 import signal
 import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -127,7 +127,7 @@ class Runner:
 
     def __init__(self, design_path: Path, output_dir: Path, *, jobs: int | None = None,
                  timeout: float = 600, steps: list[str] | None = None, notebooks: Path | None = None,
-                 stream=None):
+                 fresh_kernels: bool = False, stream=None):
         self.design_path = design_path.resolve()
         self.output_dir = output_dir.resolve()
         self.jobs = jobs or os.cpu_count() or 1
@@ -139,7 +139,55 @@ class Runner:
         self.progress = _Progress(stream)
         self.kernels = _Kernels()
         self.interrupted = threading.Event()
+        self.fresh_kernels = fresh_kernels
         self.sockets = Path(tempfile.mkdtemp(prefix="designkit-"))  # kernels' sockets; removed after the run
+        self._kernel_count = 0
+
+    # ------------------------------------------------------------------ kernels
+
+    def _new_kernel(self, worker: int):
+        """A kernel manager for one worker; nbclient starts its kernel on first use."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        self._kernel_count += 1
+        # Unix sockets, not TCP: local only, no ports to collide. Their path must be absolute,
+        # since the kernel runs in another folder than this process.
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                                ip=str(self.sockets / f"k{self._kernel_count}"))
+        self.kernels.add(km)
+        return km
+
+    def _retire_kernel(self, km) -> None:
+        """Shut a kernel down (from the worker thread that used it) and make sure it is gone."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already dead, or half started: the kill below is what matters
+            pass
+        self.kernels.kill(km)
+        self.kernels.discard(km)
+
+    def _reset_kernel(self, km) -> bool:
+        """Clear the namespace a previous step left in a reused kernel; False if it cannot."""
+        from jupyter_core.utils import run_sync
+
+        async def reset() -> bool:
+            kc = km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=30)
+                reply = await kc.execute_interactive("%reset -f", store_history=False, timeout=30,
+                                                     output_hook=lambda msg: None)
+                return reply["content"]["status"] == "ok"
+            finally:
+                kc.stop_channels()
+
+        try:
+            return run_sync(reset)()
+        except Exception:
+            return False
 
     # ------------------------------------------------------------------ one step
 
@@ -149,24 +197,8 @@ class Runner:
             params["run_status"] = str(self.output_dir / "run.json")
         return params
 
-    def _kernel_manager_class(self, step: Step, started: list):
-        """A kernel manager class for one step: nbclient owns and cleans up the kernel; we keep a
-        handle on it so a timeout or Ctrl-C can kill its process."""
-        from jupyter_client.manager import AsyncKernelManager
-
-        kernels, sockets = self.kernels, str(self.sockets / step.id)
-
-        class StepKernelManager(AsyncKernelManager):
-            def __init__(self, **kwargs):
-                # Unix sockets, not TCP: local only, no ports to collide. Their path must be
-                # absolute, since the kernel runs in another folder than this process.
-                super().__init__(transport="ipc", ip=sockets, **kwargs)
-                kernels.add(self)
-                started.append(self)
-
-        return StepKernelManager
-
-    def run_step(self, step: Step, position: int) -> StepRun:
+    def run_step(self, step: Step, position: int, km) -> StepRun:
+        """Execute one step notebook in the kernel of ``km`` (started here if it is not yet)."""
         import papermill as pm
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -174,13 +206,11 @@ class Runner:
         target = self.output_dir / "notebooks" / step.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
         record = StepRun(step.id, str(target))
-        managers: list = []
         timed_out = threading.Event()
 
         def on_timeout():
             timed_out.set()
-            for km in managers:
-                self.kernels.kill(km)
+            self.kernels.kill(km)
 
         watchdog = threading.Timer(self.timeout, on_timeout)
         watchdog.daemon = True
@@ -190,8 +220,7 @@ class Runner:
             watchdog.start()
             pm.execute_notebook(
                 str(source), str(target), parameters=self._parameters(step), kernel_name=KERNEL_NAME,
-                progress_bar=self.progress.bar(step, position),
-                kernel_manager_class=self._kernel_manager_class(step, managers),
+                progress_bar=self.progress.bar(step, position), km=km,
                 # the kernel's working folder; papermill's own cwd= would chdir this whole process
                 resources={"metadata": {"path": str(target.parent)}},
                 execution_timeout=self.timeout, start_timeout=120,
@@ -213,9 +242,6 @@ class Runner:
         finally:
             watchdog.cancel()
             record.seconds = round(time.perf_counter() - started, 2)
-            for km in managers:  # nbclient shut it down; make sure the process is gone
-                self.kernels.kill(km)
-                self.kernels.discard(km)
         if record.status != "ok":
             # the index in the saved notebook, which is what a reviewer opens (papermill adds
             # an injected-parameters cell and an error banner, so its own index is off by two)
@@ -223,6 +249,30 @@ class Runner:
         self.progress.line(f"{step.notebook}: {record.status} ({record.seconds:.1f} s)"
                            + (f": {record.error}" if record.error else ""))
         return record
+
+    def _worker(self, index: int, todo: queue.Queue, done: queue.Queue) -> None:
+        """Run steps from ``todo`` until a None arrives, keeping one kernel warm between them.
+
+        A kernel is reused only after a step that succeeded, and only once its namespace is
+        reset; after a failure, timeout or interrupt it is shut down and the next step gets a
+        new one, so one step's breakage never reaches another.
+        """
+        km = None
+        try:
+            while (item := todo.get()) is not None:
+                step, position = item
+                if km is not None and (self.fresh_kernels or not self._reset_kernel(km)):
+                    self._retire_kernel(km)
+                    km = None
+                km = km or self._new_kernel(index)
+                record = self.run_step(step, position, km)
+                if record.status != "ok":
+                    self._retire_kernel(km)
+                    km = None
+                done.put(record)
+        finally:
+            if km is not None:
+                self._retire_kernel(km)
 
     # ------------------------------------------------------------------ the run
 
@@ -233,36 +283,53 @@ class Runner:
         started = time.perf_counter()
         logging.getLogger("papermill").setLevel(logging.ERROR)
         previous = _install_sigterm()
-        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="designkit-step")
+        todo: queue.Queue = queue.Queue()
+        done: queue.Queue = queue.Queue()
+        workers = [threading.Thread(target=self._worker, args=(i, todo, done), daemon=True,
+                                    name=f"designkit-worker-{i}")
+                   for i in range(min(self.jobs, max(1, len(self.design_steps))))]
+        for worker in workers:
+            worker.start()
+
+        def collect(count: int) -> None:
+            for _ in range(count):
+                while True:  # short waits, so Ctrl-C is seen at once
+                    try:
+                        summary.steps.append(done.get(timeout=0.2))
+                        break
+                    except queue.Empty:
+                        continue
+
         try:
-            futures = {pool.submit(self.run_step, step, i): step
-                       for i, step in enumerate(self.design_steps)}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                summary.steps.extend(f.result() for f in done)
+            for position, step in enumerate(self.design_steps):
+                todo.put((step, position))
+            collect(len(self.design_steps))
             summary.steps.sort(key=lambda r: get_step(r.step).number)
             self._write_status(summary)
-            if self.report_step is not None:
-                summary.steps.append(self.run_step(self.report_step, len(self.design_steps)))
+            if self.report_step is not None:  # last: it reports on the others, from run.json
+                todo.put((self.report_step, len(self.design_steps)))
+                collect(1)
                 self._write_status(summary)
         except KeyboardInterrupt:
             self.interrupted.set()
-            self.kernels.kill_all()
-            pool.shutdown(wait=True, cancel_futures=True)
             summary.steps.append(StepRun("run", "", "interrupted", error="interrupted by the user"))
-            summary.seconds = round(time.perf_counter() - started, 2)
-            self.progress.line("interrupted: every kernel was stopped")
-            return summary
+            self.progress.line("interrupted: stopping every kernel")
         finally:
-            pool.shutdown(wait=True)
+            if self.interrupted.is_set():
+                _drain(todo)
+                self.kernels.kill_all()
+            for _ in workers:
+                todo.put(None)
+            for worker in workers:
+                worker.join(timeout=60)
+            self.kernels.kill_all()  # nothing outlives the run, whatever happened above
             shutil.rmtree(self.sockets, ignore_errors=True)
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, previous)
-        report_ok = any(s.step == "report" and s.status == "ok" for s in summary.steps)
-        if not report_ok or summary.failures:
-            # The report notebook did not run, or ran before a failure we must show: write the
-            # outputs here so the checklist always names every failed step.
+        if not self.interrupted.is_set() and not any(
+                s.step == "report" and s.status == "ok" for s in summary.steps):
+            # The report notebook did not run or failed: write the outputs here, so the
+            # checklist always exists and names every failed step.
             from .assemble import write_outputs
 
             summary.outputs = write_outputs(document, self.output_dir,
@@ -277,6 +344,14 @@ class Runner:
         status = {"design": str(self.design_path), "steps": [asdict(s) for s in summary.steps],
                   "step_failures": [s.failure() for s in summary.failures]}
         (self.output_dir / "run.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
+
+
+def _drain(todo: queue.Queue) -> None:
+    while True:
+        try:
+            todo.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _failed_cell(notebook: Path) -> int | None:
@@ -301,9 +376,11 @@ def _install_sigterm():
 
 
 def run_design(design: str | Path, output_dir: str | Path, *, jobs: int | None = None,
-               timeout: float = 600, steps: list[str] | None = None, stream=None) -> RunSummary:
+               timeout: float = 600, steps: list[str] | None = None, fresh_kernels: bool = False,
+               stream=None) -> RunSummary:
     """Run the batch and print where the outputs are; see Runner."""
-    runner = Runner(Path(design), Path(output_dir), jobs=jobs, timeout=timeout, steps=steps, stream=stream)
+    runner = Runner(Path(design), Path(output_dir), jobs=jobs, timeout=timeout, steps=steps,
+                    fresh_kernels=fresh_kernels, stream=stream)
     summary = runner.run()
     out = stream or sys.stderr
     ok = sum(s.status == "ok" for s in summary.steps)

@@ -1,8 +1,8 @@
 """Edit a design file in place and save it safely: comments kept, nothing lost, nothing invalid.
 
-The editor holds the file in ruamel.yaml's round-trip form, so comments, key order, quoting and
-flow-style mappings (``{name: id, type: uuid}``) survive an edit. Edits are addressed by key
-path tuples, the same ones the loader and the findings use: ``('api', 'endpoints', 0, 'auth')``.
+Edits go through ruamel.yaml's round-trip form, so comments, key order, quoting and flow-style
+mappings (``{name: id, type: uuid}``) survive them. Edits are addressed by key path tuples, the
+same ones the loader and the findings use: ``('api', 'endpoints', 0, 'auth')``.
 
 Saving guarantees, in order:
 
@@ -16,6 +16,18 @@ Saving guarantees, in order:
 Where ruamel would reformat something the user wrote (an unusual indent, a folded plain
 scalar), only the edited lines take ruamel's form: the rest is spliced back from the original
 text, and the splice is checked to mean exactly what ruamel wrote.
+
+Only the part of the file an edit touches is round-tripped. ruamel is pure Python: loading and
+dumping a whole 1,000-endpoint design takes seconds, one endpoint a millisecond. So an edit is
+applied to a *region* cut out of the text by line range, found with the fast loader's line map:
+the list item the key path goes through (``api.endpoints[412]``; the last item, for an append),
+else the top-level section (``scope``). The region is round-tripped on its own and its new
+text replaced in the file; every other line stays byte for byte. A region is used only when it
+provably stands alone: its text alone must read as exactly its part of the file, and after the
+edit the whole new text must read as the old data with that part replaced. Anything else
+(an item that shares its line, an alias into or out of the region, an edit that would move the
+indexes another region relies on, ...) falls back to round-tripping the whole file, which
+replays the edits made so far: slower, same result.
 
 This module is part of the core: it imports no Jupyter, widget or CLI library.
 """
@@ -31,7 +43,7 @@ import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel
@@ -47,7 +59,9 @@ from .loader import (
     format_key_path,
     load_design_text,
     model_fields_at,
+    parse_yaml,
     read_text,
+    validate_data,
 )
 from .model import Design
 
@@ -126,6 +140,34 @@ def _new_yaml(indent: tuple[int, int, int]) -> YAML:
     return y
 
 
+class _Where(NamedTuple):
+    """Where an edit lands: ``key_path[drop:]`` is the path inside ``root``, and the part at
+    ``drop`` (a list index, for a region of list items) is shifted down by ``shift``."""
+
+    root: Any
+    drop: int = 0
+    shift: int = 0
+
+
+class _Region:
+    """Lines ``start:end`` (0-based) of the file, round-tripped on their own.
+
+    Either a top-level section (``path == (key,)``, ``first`` None, loaded as ``{key: ...}``) or
+    one item of the list at ``path`` (``first`` its index, loaded as a one-item list). ``shift``
+    columns were taken off every line so that ruamel reads the item at its root indentation.
+    An alias to an anchor outside the block (``rate_limit: *id007``) is read as a placeholder
+    scalar (:func:`_hide_aliases`) and written back as the alias.
+    """
+
+    def __init__(self, path: KeyPath, first: int | None, start: int, end: int, shift: int,
+                 text: str, root: Any, baseline: str, aliased: dict[str, Any]):
+        self.path, self.first, self.start, self.end, self.shift = path, first, start, end, shift
+        self.text, self.root, self.baseline = text, root, baseline
+        self.aliased = aliased    # alias name -> its value, for aliases to anchors outside
+        self.items = len(root) if first is not None else 0   # items taken from the file
+        self.structural = ""      # "append" / "remove" once the list's length changed
+
+
 class DesignEditor:
     """A design file opened for editing; ``save()`` writes it back atomically and only if valid."""
 
@@ -134,18 +176,32 @@ class DesignEditor:
         self.digest = digest or _digest(raw)
         self._bom = raw.startswith(_BOM)
         self._newline = "\r\n" if "\r\n" in text else "\n"
-        self._text = text.replace("\r\n", "\n")      # what is on disk (as loaded), LF only
-        self._yaml = _new_yaml(_guess_indent(self._text))
-        try:
-            self.data = self._yaml.load(self._text)
-        except Exception:  # noqa: BLE001 - ruamel's errors are not user-readable: let the loader say it
-            load_design_text(self._text, str(self.path))
-            raise
-        if not isinstance(self.data, CommentedMap):
-            load_design_text(self._text, str(self.path))      # raises the loader's message
-            raise DesignFileError.single(str(self.path), "the top level is not a mapping", line=1)
-        self._baseline: str | None = None     # ruamel's rendering of the unedited file, lazily
+        self._yaml = _new_yaml(_guess_indent(text.replace("\r\n", "\n")))
+        self._tree: CommentedMap | None = None    # the whole file's round-trip tree, once needed
+        self._baseline: str | None = None         # ruamel's rendering of the unedited tree, lazily
+        self._seq_column: int | None = None       # where ruamel puts a root list's dash
+        self._parsed: tuple[str, Any, dict] | None = None
+        self._reset(text.replace("\r\n", "\n"))   # what is on disk (as loaded), LF only
+        if self._plain is None:
+            self._whole_tree()    # the fast loader cannot read it: ruamel and the loader say why
+
+    def _reset(self, text: str) -> None:
+        """Start over from ``text`` (the file as on disk): no regions, no edits."""
+        self._text = text
+        self._lines = text.splitlines(keepends=True)
+        self._regions: list[_Region] = []
+        self._edits: list[tuple[str, KeyPath, Any]] = []      # replayed if the whole tree is needed
         self._changed = False
+        # the fast loader's data and line map, to find and check regions (None: not a mapping)
+        if self._parsed is not None and self._parsed[0] is text:
+            _, self._plain, self._key_lines = self._parsed
+        else:
+            try:
+                self._plain, self._key_lines = parse_yaml(text, str(self.path))
+            except DesignFileError:
+                self._plain, self._key_lines = None, {}
+        if not isinstance(self._plain, dict):
+            self._plain = None
 
     # ------------------------------------------------------------------ opening
 
@@ -171,12 +227,21 @@ class DesignEditor:
         """Whether any edit was made since opening (or since the last save)."""
         return self._changed
 
+    @property
+    def data(self) -> CommentedMap:
+        """The whole file's round-trip tree, edits included (slow to build on a large design)."""
+        return self._whole_tree()
+
     def get(self, key_path: KeyPath, default: Any = None) -> Any:
         """The plain value at ``key_path``, or ``default`` when some part of it is absent."""
-        node: Any = self.data
-        for part in key_path:
+        key_path = tuple(key_path)
+        if key_path and self._tree is None and self._plain is not None and key_path[0] not in self._plain:
+            return default
+        where, key_path = self._where(key_path, "get")
+        node: Any = where.root
+        for n in range(where.drop, len(key_path)):
             try:
-                node = node[part]
+                node = node[_part(where, key_path, n)]
             except (KeyError, IndexError, TypeError):
                 return default
         return to_plain(node)
@@ -192,10 +257,11 @@ class DesignEditor:
         if value is None:
             self.remove(key_path, missing_ok=True)
             return
+        where, key_path = self._where(key_path, "set")
         self._before_edit()
-        parent = self._container(key_path[:-1], create=True)
-        key = key_path[-1]
-        old = self._child(parent, key_path)
+        parent = self._container(where, key_path, len(key_path) - 1, create=True)
+        key = _part(where, key_path, len(key_path) - 1)
+        old = self._child(parent, key, key_path)
         new = self._node(value, like=old)
         if old is not _MISSING and to_plain(old) == to_plain(new) and type(to_plain(old)) is type(to_plain(new)):
             return     # same value: keep the original node (and its quoting) untouched
@@ -211,6 +277,7 @@ class DesignEditor:
         else:
             self._insert_key(parent, key_path, new)
         self._changed = True
+        self._edits.append(("set", key_path, value))
 
     def _insert_key(self, parent: CommentedMap, key_path: KeyPath, node: Any) -> None:
         """Add a new key where the model lists it (after its predecessors), not always last."""
@@ -231,8 +298,9 @@ class DesignEditor:
     def append(self, key_path: KeyPath, value: Any) -> int:
         """Append ``value`` to the list at ``key_path`` (created if absent); returns its index."""
         key_path = tuple(key_path)
+        where, key_path = self._where(key_path, "append")
         self._before_edit()
-        seq = self._container(key_path, create=True, want_list=True)
+        seq = self._container(where, key_path, len(key_path), create=True, want_list=True)
         if not isinstance(seq, CommentedSeq):
             raise DesignFileError.single(str(self.path), "is not a list, cannot append to it",
                                          key_path=format_key_path(key_path),
@@ -242,20 +310,23 @@ class DesignEditor:
         seq.append(self._node(value, like=like))
         _put_trailing(seq, gap)
         self._changed = True
-        return len(seq) - 1
+        self._edits.append(("append", key_path, value))
+        # the list's own index: a region holding the list's tail starts at item `shift`
+        return len(seq) - 1 + (where.shift if where.drop == len(key_path) else 0)
 
     def remove(self, key_path: KeyPath, *, missing_ok: bool = False) -> None:
         """Remove a mapping key or a list item; a missing key is an error unless ``missing_ok``."""
         key_path = tuple(key_path)
+        where, key_path = self._where(key_path, "remove")
         self._before_edit()
         try:
-            parent = self._container(key_path[:-1], create=False)
+            parent = self._container(where, key_path, len(key_path) - 1, create=False)
         except KeyError:
             if missing_ok:
                 return
             raise
-        key = key_path[-1]
-        if self._child(parent, key_path) is _MISSING:
+        key = _part(where, key_path, len(key_path) - 1)
+        if self._child(parent, key, key_path) is _MISSING:
             if missing_ok:
                 return
             raise KeyError(format_key_path(key_path))
@@ -275,17 +346,16 @@ class DesignEditor:
             del parent[key]
         _put_trailing(parent, gap)
         self._changed = True
+        self._edits.append(("remove", key_path, missing_ok))
 
     def _before_edit(self) -> None:
         # ruamel's rendering of the unedited tree, kept to tell its reformatting from the edit
-        if self._baseline is None and not self._changed:
-            self._baseline = self._dump(self.data)
+        if self._tree is not None and self._baseline is None and not self._changed:
+            self._baseline = self._dump(self._tree)
 
-    def _child(self, parent: Any, key_path: KeyPath) -> Any:
-        key = key_path[-1]
+    def _child(self, parent: Any, key: Any, key_path: KeyPath) -> Any:
         if isinstance(parent, CommentedSeq):
-            idx = self._index(parent, key, key_path)
-            return parent[idx]
+            return parent[self._index(parent, key, key_path)]
         return parent.get(key, _MISSING)
 
     def _index(self, seq: CommentedSeq, key: Any, key_path: KeyPath) -> int:
@@ -296,11 +366,14 @@ class DesignEditor:
             raise KeyError(f"{format_key_path(key_path)}: no item {key} (the list has {len(seq)})")
         return idx
 
-    def _container(self, key_path: KeyPath, *, create: bool, want_list: bool = False) -> Any:
-        node: Any = self.data
-        for n, part in enumerate(key_path):
+    def _container(self, where: _Where, key_path: KeyPath, depth: int, *, create: bool,
+                   want_list: bool = False) -> Any:
+        """The node at ``key_path[:depth]``, walked from ``where``."""
+        node: Any = where.root
+        for n in range(where.drop, depth):
+            part = _part(where, key_path, n)
             if isinstance(node, CommentedSeq):
-                if create and part == len(node) and n < len(key_path) - 1:
+                if create and part == len(node) and n < depth - 1:
                     node.append(CommentedMap())   # e.g. responses[0].status on an empty list
                     self._changed = True
                 node = node[self._index(node, part, key_path[: n + 1])]
@@ -311,7 +384,7 @@ class DesignEditor:
             if child is None:
                 if not create:
                     raise KeyError(format_key_path(key_path[: n + 1]))
-                last = n == len(key_path) - 1
+                last = n == depth - 1
                 child = CommentedSeq() if (last and want_list) else CommentedMap()
                 node[part] = child
                 self._changed = True
@@ -340,13 +413,189 @@ class DesignEditor:
             return out_seq
         return value
 
+    # ------------------------------------------------------------------ regions
+
+    def _where(self, key_path: KeyPath, op: str) -> tuple[_Where, KeyPath]:
+        """Where the edit ``op`` at ``key_path`` lands: a region if one stands alone, else the
+        whole tree. Returns the key path with a negative list index made positive."""
+        if self._tree is None:
+            found = self._region_for(key_path, op)
+            if found is not None:
+                return found
+        return _Where(self._whole_tree()), key_path
+
+    def _region_for(self, key_path: KeyPath, op: str) -> tuple[_Where, KeyPath] | None:
+        data = self._plain
+        if data is None or not key_path or not isinstance(key_path[0], str) or key_path[0] not in data:
+            return None                   # e.g. a new section: the model decides where it goes
+        section = key_path[0]
+        for region in self._regions:
+            if region.first is None and region.path[0] == section:
+                return (None if _reaches_alias(_Where(region.root), key_path)
+                        else (_Where(region.root), key_path))
+        item = _list_item_on(data, key_path, op)
+        if item is not None:
+            list_path, index, structural = item
+            if op != "append":
+                key_path = list_path + (index,) + key_path[len(list_path) + 1:]
+            same_list = [r for r in self._regions if r.first is not None and r.path == list_path]
+            region = next((r for r in same_list if r.first == index), None)
+            # Once a list's length changed, indexes past the change no longer match the file's:
+            # only more appends to the same tail stay in a region; the rest takes the whole tree.
+            if region is not None and region.structural == "append" and op == "append":
+                pass
+            elif any(r.structural for r in same_list) or (structural and same_list):
+                return None
+            if region is None:
+                region = self._cut_region(list_path, index)
+                if region is not None:
+                    self._regions.append(region)
+            where = _Where(region.root, len(list_path), index) if region is not None else None
+            if where is not None and _reaches_alias(where, key_path):
+                return None     # the whole tree edits the anchored value, as ruamel would
+            if where is not None:
+                region.structural = region.structural or (op if structural else "")
+                return where, key_path
+        # the whole section, unless some of its items are regions already (they would overlap)
+        if any(r.path[0] == section for r in self._regions):
+            return None
+        region = self._cut_region((section,), None)
+        if region is None:
+            return None
+        self._regions.append(region)
+        return None if _reaches_alias(_Where(region.root), key_path) else (_Where(region.root), key_path)
+
+    def _cut_region(self, path: KeyPath, first: int | None) -> _Region | None:
+        """Cut the section ``path`` (``first`` None) or list item ``path[first]`` out of the
+        text and round-trip it alone; None when it does not stand alone."""
+        line = self._key_lines.get(path if first is None else path + (first,))
+        if not line:
+            return None
+        lines = self._lines
+        start = line - 1
+        head = lines[start]
+        column = len(head) - len(head.lstrip(" "))
+        if first is None:
+            shift = 0
+            if column:
+                return None
+        else:
+            shift = column - self._root_seq_column()
+            if not head.startswith("- ", column) or shift < 0:
+                return None               # e.g. `[a, b]`: the item shares its line with others
+        # The block runs to the next line that is not indented deeper (the next item or key),
+        # without the blank lines and comments before it: they stay outside, with what follows.
+        end = start + 1
+        while end < len(lines):
+            body = lines[end].lstrip(" ")
+            if body.strip() and not body.startswith("#") and len(lines[end]) - len(body) <= column:
+                break
+            end += 1
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+        block = []
+        for text in lines[start:end]:
+            if shift and text != "\n":
+                if not text.strip() or text[:shift] != " " * shift:
+                    return None           # a shallower comment or whitespace-only line
+                text = text[shift:]
+            block.append(text)
+        text = _hide_aliases("".join(block))
+        if first is None:
+            expected: Any = {path[0]: self._plain[path[0]]}
+        else:
+            expected = [_at(self._plain, path)[first]]
+        try:
+            root = self._yaml.load(text)
+            alone = parse_yaml(text, str(self.path))[0]
+        except Exception:  # noqa: BLE001 - e.g. a merge key (<<) on an alias: not for a region
+            return None
+        aliased: dict[str, Any] = {}
+        if not _match_aliases(alone, expected, aliased) or _show_aliases(alone, aliased) != expected:
+            return None
+        if not isinstance(root, CommentedMap if first is None else CommentedSeq) or len(root) != 1:
+            return None
+        return _Region(path, first, start, end, shift, text, root, self._dump(root), aliased)
+
+    def _root_seq_column(self) -> int:
+        """The column ruamel writes a top-level list's dashes at (its sequence offset)."""
+        if self._seq_column is None:
+            probe = self._dump(CommentedSeq([CommentedMap(a=1)]))
+            self._seq_column = len(probe) - len(probe.lstrip(" "))
+        return self._seq_column
+
+    def _render_regions(self) -> str | None:
+        """The text with each edited region's new text in place of its lines, or None when the
+        result does not read as the old data with exactly those parts replaced."""
+        lines = list(self._lines)
+        expected: Any = self._plain
+        file = str(self.path)
+        for region in sorted(self._regions, key=lambda r: r.start, reverse=True):
+            edited = self._dump(region.root) if len(region.root) else ""
+            if edited == region.baseline:
+                continue                  # looked at, or edited back to what it was
+            block = edited
+            if region.baseline != region.text:      # keep the user's formatting where untouched
+                merged = _splice(region.text, region.baseline, edited)
+                if _same_meaning(merged, edited):
+                    block = merged
+            try:
+                meaning = _show_aliases(parse_yaml(block, file)[0], region.aliased) if block else None
+            except (DesignFileError, KeyError):
+                return None
+            expected = _replace_region(expected, region, meaning)
+            if expected is None:
+                return None
+            pad = " " * region.shift
+            lines[region.start:region.end] = [pad + t if pad and t != "\n" else t
+                                              for t in _ALIAS_MARK.sub(r"*\1", block).splitlines(keepends=True)]
+        text = "".join(lines)
+        try:
+            data, key_lines = parse_yaml(text, file)
+        except DesignFileError:
+            return None
+        if data != expected:
+            return None
+        self._parsed = (text, data, key_lines)      # reused as the outline after the save
+        return text
+
+    def _whole_tree(self) -> CommentedMap:
+        """The whole file in round-trip form, with the edits made in regions so far replayed."""
+        if self._tree is not None:
+            return self._tree
+        try:
+            tree = self._yaml.load(self._text)
+        except Exception:  # noqa: BLE001 - ruamel's errors are not user-readable: let the loader say it
+            load_design_text(self._text, str(self.path))
+            raise
+        if not isinstance(tree, CommentedMap):
+            load_design_text(self._text, str(self.path))      # raises the loader's message
+            raise DesignFileError.single(str(self.path), "the top level is not a mapping", line=1)
+        edits, self._edits, self._regions = self._edits, [], []
+        self._tree, self._changed = tree, False
+        if edits:
+            self._baseline = self._dump(tree)
+        for op, key_path, value in edits:
+            if op == "set":
+                self.set(key_path, value)
+            elif op == "append":
+                self.append(key_path, value)
+            else:
+                self.remove(key_path, missing_ok=value)
+        return tree
+
     # ------------------------------------------------------------------ checking and saving
 
     def render(self) -> str:
         """The file's text as it would be saved (LF line endings)."""
         if not self._changed:
             return self._text
-        edited = self._dump(self.data)
+        if self._tree is None:
+            text = self._render_regions()
+            if text is not None:
+                return text
+            self._whole_tree()
+        edited = self._dump(self._tree)
         baseline = self._baseline_text()
         if baseline == self._text:
             return edited                 # ruamel reproduces the file exactly: nothing to splice
@@ -375,10 +624,18 @@ class DesignEditor:
         self._refuse_if_stale()           # again, as close to the swap as we can get
         atomic_write(self.path, payload)
         self.digest = document.digest = _digest(payload)
-        self._text, self._baseline, self._changed = text, None, False
+        self._baseline = None
+        self._reset(text)                 # a whole tree, if built, stays: it holds the edits
         return document
 
     def _check(self, text: str) -> DesignDocument:
+        if self._parsed is not None and self._parsed[0] is text:
+            # the splice check just read this very text with the loader's parser: validate that
+            # reading (what load_design_text does next) rather than parse the whole file again
+            _, data, key_lines = self._parsed
+            document = DesignDocument(self.path, None, key_lines)  # type: ignore[arg-type]
+            document.design = validate_data(data, document)
+            return document
         return load_design_text(text, str(self.path))
 
     def _refuse_if_stale(self) -> None:
@@ -398,6 +655,111 @@ class DesignEditor:
         buf = io.StringIO()
         self._yaml.dump(data, buf)
         return buf.getvalue()
+
+
+def _part(where: _Where, key_path: KeyPath, n: int) -> Any:
+    """``key_path[n]`` as seen from ``where.root`` (a region's first index starts at 0)."""
+    part = key_path[n]
+    return part - where.shift if n == where.drop and where.shift else part
+
+
+# An alias whose anchor is outside a region cannot be read with the region alone: it is read as
+# this placeholder scalar instead, and written back as the alias after the dump.
+_ALIAS = re.compile(r"(?:(?<=: )|(?<=- )|(?<=[\[{,]))\*([^\s,\[\]{}]+)")
+_ALIAS_MARK = re.compile(r"__designkit_alias__([^\s,\[\]{}]+)")
+
+
+def _hide_aliases(text: str) -> str:
+    anchors = set(re.findall(r"&([^\s,\[\]{}]+)", text))
+    return _ALIAS.sub(lambda m: m.group(0) if m.group(1) in anchors else f"__designkit_alias__{m.group(1)}",
+                      text)
+
+
+def _match_aliases(alone: Any, expected: Any, found: dict[str, Any]) -> bool:
+    """Record in ``found`` the value each placeholder in ``alone`` stands for in ``expected``."""
+    if isinstance(alone, str) and (mark := _ALIAS_MARK.fullmatch(alone)):
+        return found.setdefault(mark.group(1), expected) == expected
+    if isinstance(alone, dict) and isinstance(expected, dict) and alone.keys() == expected.keys():
+        return all(_match_aliases(v, expected[k], found) for k, v in alone.items())
+    if isinstance(alone, list) and isinstance(expected, list) and len(alone) == len(expected):
+        return all(_match_aliases(a, e, found) for a, e in zip(alone, expected, strict=True))
+    return True       # any other difference shows in the comparison that follows
+
+
+def _show_aliases(data: Any, aliased: dict[str, Any]) -> Any:
+    """``data`` with each placeholder replaced by the value its alias stands for."""
+    if not aliased:
+        return data
+    if isinstance(data, str) and (mark := _ALIAS_MARK.fullmatch(data)):
+        return aliased[mark.group(1)]
+    if isinstance(data, dict):
+        return {k: _show_aliases(v, aliased) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_show_aliases(v, aliased) for v in data]
+    return data
+
+
+def _reaches_alias(where: _Where, key_path: KeyPath) -> bool:
+    """Whether the edit at ``key_path`` goes into (or replaces) a placeholder for an alias."""
+    node = where.root
+    for n in range(where.drop, len(key_path)):
+        try:
+            node = node[_part(where, key_path, n)]
+        except (KeyError, IndexError, TypeError):
+            return False
+        if isinstance(node, str) and _ALIAS_MARK.fullmatch(node):
+            return True
+    return False
+
+
+def _at(data: Any, key_path: KeyPath) -> Any:
+    for part in key_path:
+        data = data[part]
+    return data
+
+
+def _list_item_on(data: dict, key_path: KeyPath, op: str) -> tuple[KeyPath, int, bool] | None:
+    """The outermost list item ``key_path`` goes through, as (list path, index, whether the edit
+    changes the list's length); for an append to a list, its last item. None if there is none."""
+    node: Any = data
+    for n, part in enumerate(key_path):
+        if isinstance(node, list):
+            if not isinstance(part, int) or isinstance(part, bool):
+                return None
+            index = part + len(node) if part < 0 else part
+            if not 0 <= index < len(node):
+                return None
+            return key_path[:n], index, op == "remove" and n == len(key_path) - 1
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    if op == "append" and isinstance(node, list) and node:
+        return key_path, len(node) - 1, True
+    return None
+
+
+def _replace_region(data: Any, region: _Region, meaning: Any) -> Any:
+    """``data`` (the fast loader's reading of the file) with the region's part replaced by what
+    its new text means alone; None when that meaning is not the shape the region holds."""
+    if region.first is None:
+        if meaning is not None and not isinstance(meaning, dict):
+            return None
+        out = dict(data)
+        out.pop(region.path[0], None)
+        out.update(meaning or {})
+        return out
+    if meaning is not None and not isinstance(meaning, list):
+        return None
+    first, count = region.first, region.items
+
+    def replaced(node: Any, path: KeyPath) -> Any:
+        if not path:
+            return node[:first] + (meaning or []) + node[first + count:]
+        copy = dict(node) if isinstance(node, dict) else list(node)
+        copy[path[0]] = replaced(node[path[0]], path[1:])
+        return copy
+
+    return replaced(data, region.path)
 
 
 def _block(node: Any) -> bool:

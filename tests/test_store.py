@@ -4,6 +4,7 @@ and a save killed at any moment leaves a file that loads."""
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from designkit.errors import DesignFileError, StaleDesignError
 from designkit.loader import load_design
@@ -268,3 +270,217 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path):
     atomic_write(target, b"new content")
     assert target.read_bytes() == b"new content"
     assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
+
+
+# --------------------------------------------------------------------------- large designs
+# An edit round-trips only the list item (or top-level section) it is in; these check that the
+# rest of the file stays byte for byte, that comments survive, and that the cases a region
+# cannot take fall back to the whole file with the same result.
+
+def _gen_design():
+    spec = importlib.util.spec_from_file_location(
+        "gen_design", Path(__file__).resolve().parents[1] / "bench" / "gen_design.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.generate_design
+
+
+@pytest.fixture(scope="module")
+def large_text() -> str:
+    """A 300-endpoint generated design (PyYAML style: aliases between endpoints), with comments."""
+    text = yaml.safe_dump(_gen_design()(300), sort_keys=False, width=120)
+    text = text.replace("  - id: listItem7\n", "  # resource 7\n  - id: listItem7\n")
+    text = text.replace("  - id: listItem30\n", "  - id: listItem30  # the middle of the list\n")
+    text = text.replace("api:\n", "# the API, one item per endpoint\napi:\n")
+    return "# a generated design\n" + text
+
+
+@pytest.fixture
+def large(tmp_path: Path, large_text: str) -> Path:
+    target = tmp_path / "design.yaml"
+    target.write_text(large_text)
+    return target
+
+
+def whole_file_result(path: Path, edits: list[tuple], tmp_path: Path) -> dict:
+    """The design the whole-file round trip gives for ``edits`` (the editor before regions)."""
+    copy = tmp_path / "whole.yaml"
+    shutil.copyfile(path, copy)
+    editor = DesignEditor.open(copy)
+    assert editor.data is not None        # builds the whole tree: every edit goes through it
+    apply(editor, edits)
+    editor.save()
+    return load_design(copy).design.model_dump()
+
+
+def apply(editor: DesignEditor, edits: list[tuple]) -> None:
+    for op, key_path, value in edits:
+        getattr(editor, op)(key_path, *([] if op == "remove" else [value]))
+
+
+def comment_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if "#" in line]
+
+
+@pytest.mark.parametrize("i", [150, 151, 299])   # holds anchors / holds aliases / the last one
+def test_large_design_save_changes_only_the_edited_lines(large: Path, tmp_path: Path, i: int):
+    before = large.read_text()
+    edits = [("set", ("api", "endpoints", i, "auth"), "public"),
+             ("set", ("api", "endpoints", i, "public_justification"), "Open data.")]
+    editor = DesignEditor.open(large)
+    apply(editor, edits)
+    document = editor.save()
+    after = large.read_text()
+    assert editor._tree is None, "the edit should not need the whole file's round trip"
+    assert changed_lines(before, after) == ["-     auth: user-oidc", "+     auth: public",
+                                            "+     public_justification: Open data."]
+    assert document.design.model_dump() == whole_file_result_from(before, edits, tmp_path)
+    assert document.digest == load_design(large).digest
+
+
+def whole_file_result_from(text: str, edits: list[tuple], tmp_path: Path) -> dict:
+    source = tmp_path / "source.yaml"
+    source.write_text(text)
+    return whole_file_result(source, edits, tmp_path)
+
+
+def test_large_design_append_and_remove_in_the_middle_keep_all_comments(large: Path, tmp_path: Path):
+    before = large.read_text()
+    i = endpoint_index(large, "listItem7")
+    edits = [("remove", ("api", "endpoints", i - 1), None),          # deleteItem6, just above a comment
+             ("append", ("validation", "ci_hooks"), {"name": "lint", "when": "pull-request"}),
+             ("set", ("scope", "tier"), "A")]
+    editor = DesignEditor.open(large)
+    apply(editor, edits)
+    editor.save()
+    after = large.read_text()
+    assert editor._tree is None
+    assert comment_lines(after) == comment_lines(before)
+    assert "- id: deleteItem6" not in after
+    assert "    - not_found\n    - validation_failed\n    idempotency:\n      strategy: transactional\n" \
+           "    writes:\n    - Item6\n  # resource 7\n  - id: listItem7\n" in after      # updateItem6 above
+    # byte for byte: the item's lines gone, one line changed, two added; nothing else moved
+    cut = slice(before.index("  - id: deleteItem6\n"), before.index("  # resource 7\n"))
+    expected = before[:cut.start] + before[cut.stop:]
+    expected = expected.replace("\n  tier: B\n", "\n  tier: A\n", 1) + "  - name: lint\n    when: pull-request\n"
+    assert after == expected
+    assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
+
+
+def test_remove_in_the_middle_of_a_long_list_keeps_the_comments_around_it(large: Path):
+    before = large.read_text()
+    i = endpoint_index(large, "listItem30")
+    editor = DesignEditor.open(large)
+    editor.remove(("api", "endpoints", i - 1))
+    editor.save()
+    after = large.read_text()
+    assert comment_lines(after) == comment_lines(before)
+    assert [e.id for e in load_design(large).design.api.endpoints[i - 2:i]] == ["updateItem29", "listItem30"]
+
+
+def test_edit_inside_a_flow_style_item_keeps_its_line_style_and_comments(design: Path, tmp_path: Path):
+    before = design.read_text()
+    i = endpoint_index(design, "listEvents")
+    j = next(n for n, p in enumerate(load_design(design).design.api.endpoints[i].parameters)
+             if p.name == "provider")
+    edits = [("set", ("api", "endpoints", i, "parameters", j, "enum"), ["stripe", "adyen", "paypal"])]
+    editor = DesignEditor.open(design)
+    apply(editor, edits)
+    editor.save()
+    after = design.read_text()
+    assert editor._tree is None
+    assert changed_lines(before, after) == [
+        "-         - {name: provider, in: query, type: enum, enum: [stripe, adyen]}",
+        "+         - {name: provider, in: query, type: enum, enum: [stripe, adyen, paypal]}"]
+    assert comment_lines(after) == comment_lines(before)
+    assert load_design(design).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
+
+
+def test_a_flow_style_list_falls_back_to_its_section(tmp_path: Path):
+    source = textwrap.dedent("""\
+        name: flow   # a flow-style list: its items share a line
+        scope:
+          summary: s
+          use_cases: [first, second]   # keep me
+        """)
+    path = tmp_path / "design.yaml"
+    path.write_text(source)
+    editor = DesignEditor.open(path)
+    editor.set(("scope", "use_cases", 1), "third")
+    assert [r.path for r in editor._regions] == [("scope",)]
+    editor.save()
+    assert changed_lines(source, path.read_text()) == [
+        "-   use_cases: [first, second]   # keep me", "+   use_cases: [first, third]    # keep me"]
+
+
+def test_editing_an_anchored_value_falls_back_to_the_whole_file(large: Path, tmp_path: Path):
+    # endpoint 150 holds the anchor of the rate limit endpoints 151..154 alias: changing it there
+    # changes it everywhere, which only the whole file's round trip does as ruamel would
+    before = large.read_text()
+    edits = [("set", ("api", "endpoints", 151, "rate_limit", "limit"), "5/second")]
+    editor = DesignEditor.open(large)
+    apply(editor, edits)
+    editor.save()
+    assert editor._tree is not None
+    assert comment_lines(large.read_text()) == comment_lines(before)
+    assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
+
+
+def test_removing_an_item_that_holds_anchors_falls_back_to_the_whole_file(large: Path, tmp_path: Path):
+    before = large.read_text()
+    edits = [("remove", ("api", "endpoints", endpoint_index(large, "listItem7")), None)]
+    editor = DesignEditor.open(large)
+    apply(editor, edits)
+    editor.save()                         # its siblings alias its rate limit: ruamel moves the anchor
+    assert editor._tree is not None
+    assert "  # resource 7\n" in large.read_text()
+    assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
+
+
+def test_a_new_section_and_edits_across_regions_fall_back_and_still_save(large: Path, tmp_path: Path):
+    before = large.read_text()
+    edits = [("set", ("api", "endpoints", 3, "auth"), "public"),
+             ("set", ("api", "endpoints", 3, "public_justification"), "Open."),
+             ("append", ("api", "endpoints"), {"id": "ping", "method": "GET", "path": "/v1/ping",
+                                              "auth": "public", "public_justification": "No data."}),
+             ("set", ("api", "endpoints", 300, "handler"), "ItemHandler"),    # the appended one
+             ("set", ("decisions",), [{"id": "ADR-1", "title": "t", "status": "proposed"}])]
+    editor = DesignEditor.open(large)
+    apply(editor, edits)
+    assert editor._tree is not None       # index 300 is past the file's list, decisions is new
+    editor.save()
+    assert comment_lines(large.read_text()) == comment_lines(before)
+    assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
+
+
+def test_unchanged_region_edit_writes_nothing(large: Path):
+    before = large.read_bytes()
+    editor = DesignEditor.open(large)
+    editor.set(("api", "endpoints", 151, "auth"), "user-oidc")       # same value as on disk
+    editor.set(("scope", "tier"), "B")                               # same value as on disk
+    assert editor.get(("api", "endpoints", 151, "rate_limit")) == {"limit": "20/second", "key": "user"}
+    assert editor.save() is None
+    assert large.read_bytes() == before
+
+
+def test_invalid_value_in_a_region_is_refused_with_the_loaders_message(large: Path):
+    before = large.read_bytes()
+    editor = DesignEditor.open(large)
+    editor.set(("api", "endpoints", 151, "method"), "FETCH")
+    with pytest.raises(DesignFileError) as caught:
+        editor.save()
+    problem = caught.value.problems[0]
+    assert problem.key_path == "api.endpoints[151].method"
+    assert problem.line == load_design(large).line_of(("api", "endpoints", 151, "method"))
+    assert large.read_bytes() == before
+
+
+def test_a_second_save_with_the_same_editor(large: Path):
+    editor = DesignEditor.open(large)
+    editor.set(("api", "endpoints", 11, "auth"), "public")
+    editor.set(("api", "endpoints", 11, "public_justification"), "Open.")
+    editor.save()
+    assert editor.append(("api", "endpoints", 11, "errors"), "validation_failed") == 1
+    editor.save()
+    endpoint = load_design(large).design.api.endpoints[11]
+    assert endpoint.auth == "public" and endpoint.errors == ["not_found", "validation_failed"]
