@@ -119,7 +119,7 @@ def read_text(path: str | Path, *, what: str = "design file") -> tuple[str, byte
     except UnicodeDecodeError as exc:
         raise DesignFileError.single(
             shown, f"is not UTF-8 text (bad byte at offset {exc.start})",
-            line=raw.count(b"\n", 0, exc.start) + 1, fix="save the file as UTF-8")
+            line=raw.count(b"\n", 0, exc.start) + 1, fix="save the file as UTF-8") from None
     return text, raw
 
 

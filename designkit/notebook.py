@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from IPython.display import HTML, Markdown, display
 
 from . import tables
 from .findings import Finding
 from .loader import DesignDocument, load_design
 from .steps import Step, get_step
+from .yamlout import dump_yaml
 
 
 class StepSession:
@@ -118,7 +118,7 @@ class StepSession:
         """Write ``OUTPUT/steps/NN_step.yaml`` and return its path."""
         target = self.output_dir / "steps" / f"{self.step.number:02d}_{self.step.id}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(self.step_result(), sort_keys=False, allow_unicode=True),
+        target.write_text(dump_yaml(self.step_result()),
                           encoding="utf-8")
         return target
 

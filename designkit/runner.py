@@ -1,10 +1,13 @@
 """The batch run: every step notebook executed headless with Papermill, from one process.
 
-Design steps are independent of each other, so they run in parallel (one kernel each, up to
-``jobs`` at once); the report step runs last and is told which steps failed. A failing step does
-not stop the others: its executed notebook is kept, and its cell and error go into the checklist.
-Each kernel is started by a kernel manager we own, so a step that runs past its timeout, or a
-Ctrl-C, kills the kernel process instead of leaving it behind.
+Design steps are independent of each other, so ``jobs`` worker threads (default: the number of
+cores) take them from a queue; the report step runs last and is told which steps failed. Each
+worker keeps its kernel warm between steps: imports (pandas, pydantic, the rules) are paid once
+per worker instead of once per step, and the namespace is reset before the next step. A kernel
+is never reused after a step that failed, timed out or was interrupted; ``fresh_kernels`` starts
+a new kernel for every step. A failing step does not stop the others: its executed notebook is
+kept, and its cell and error go into the checklist. A watchdog kills the kernel of a step that
+runs past its timeout, and Ctrl-C or SIGTERM kills every kernel, so no process outlives the run.
 """
 
 from __future__ import annotations

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import run_cli
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi")) + "name: boom\n"
+    f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)) + "name: boom\n"
 
 CASES = {
     # id: (file content (bytes or str) or None for no file, expected text in the message, line expected)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, run_cli
+
 from designkit.spec import SPEC_KEYS
 from designkit.steps import STEPS
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLES, WEBHOOK
+
 from designkit.errors import DesignFileError
 from designkit.loader import format_key_path, load_design, load_design_text, parse_key_path
 

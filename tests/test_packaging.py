@@ -7,12 +7,12 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 
+import tomllib
 import yaml
+from conftest import ROOT, WEBHOOK, run_cli
 
 import designkit
-from conftest import ROOT, WEBHOOK, run_cli
 
 _REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$")
 
@@ -43,7 +43,6 @@ def test_shipped_json_schema_is_generated_from_the_model():
 
 def test_json_schema_accepts_the_examples_and_rejects_unknown_keys():
     import jsonschema
-
     from conftest import EXAMPLES
 
     schema = json.loads((ROOT / "designkit" / "schema" / "design.schema.json").read_text())
