@@ -246,3 +246,13 @@ def test_rules_module_cli_prints_the_markdown():
                          capture_output=True, text=True, check=True).stdout
     assert "## API001 `api.authz-or-public`" in out
     assert out == render_rules_markdown()
+
+
+def test_no_rule_is_stricter_for_a_lower_tier():
+    """A prototype (C) is never held to a higher bar than an important (B) or critical (A) system."""
+    from designkit.findings import SEVERITY_ORDER
+    from designkit.rules import registry
+
+    for r in registry:
+        a, b, c = (SEVERITY_ORDER[r.severity_for(t)] for t in "ABC")
+        assert a <= b <= c, f"{r.code}: A={r.severity_for('A')} B={r.severity_for('B')} C={r.severity_for('C')}"

@@ -41,15 +41,44 @@ def _random_looking(text: str, min_len: int) -> bool:
             and _entropy(text) >= 3.0)
 
 
+# Literal text each pattern needs (any one of them), so a pattern's regex runs only when one is
+# present: substring tests are far cheaper than a regex scan of a whole design file.
+_ANCHORS: dict[str, tuple[str, ...]] = {
+    "a private key": ("PRIVATE KEY-----",),
+    "an AWS access key id": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA"),
+    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "a GitLab token": ("glpat-",),
+    "a Slack token": ("xox",),
+    "a Stripe key": ("k_live_", "k_test_"),
+    "a Google API key": ("AIza",),
+    "a JSON Web Token": ("eyJ",),
+    "an npm token": ("npm_",),
+}
+# the same, for the case-insensitive patterns, tested on the lower-cased text
+_LOWER_ANCHORS: dict[str, tuple[str, ...]] = {
+    "an AWS secret access key": ("aws",),
+    "assigned": ("passw", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken",
+                 "access_token", "access-token"),
+}
+
+
 def secret_kind(text: str) -> str | None:
     """What kind of secret value ``text`` contains, or None."""
+    lowered = text.lower()
     for kind, pattern in _PATTERNS:
+        anchors = _ANCHORS.get(kind)
+        if anchors is not None and not any(a in text for a in anchors):
+            continue
+        lower = _LOWER_ANCHORS.get(kind)
+        if lower is not None and not any(a in lowered for a in lower):
+            continue
         if pattern.search(text):
             return kind
-    for match in _URL_PASSWORD.finditer(text):
+    for match in (_URL_PASSWORD.finditer(text) if "://" in text else ()):
         if not _REFERENCE.match(match.group(1)) and match.group(1).lower() not in ("password", "pass", "pw"):
             return "a password in a connection URL"
-    for match in _ASSIGNED.finditer(text):
+    assigned = any(a in lowered for a in _LOWER_ANCHORS["assigned"])
+    for match in (_ASSIGNED.finditer(text) if assigned else ()):
         if not _REFERENCE.match(match.group(1)) and _random_looking(match.group(1), 8):
             return "an assigned password or key"
     return None

@@ -89,7 +89,7 @@ _NEEDS_SECRET = {"hmac-signature": "signing secret", "api-key": "key store", "ba
 
 
 @rule("SEC004", "security.secrets-in-store", "error", step="security", seed=seeds.NO_SECRETS,
-      risk="high", tiers={"C": "error", "B": "warning"})
+      risk="high", tiers={"C": "error"})  # a safety rule: never softened
 def secrets_in_store(ctx):
     """Every secret the design needs names the secret store that keeps it, never a value.
 
