@@ -79,18 +79,53 @@ class RunSummary:
 
 
 class _Progress:
-    """A bar per step on a terminal; one plain line per event otherwise."""
+    """A bar per step on a terminal; one plain line per event otherwise.
+
+    The bars are all made up front, in step order, by the main thread, and advanced from
+    nbclient's per-cell hook: bars created by worker threads as they start would redraw over
+    each other.
+    """
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.lock = threading.Lock()
+        self.bars: dict[str, object] = {}
 
-    def bar(self, step: Step, position: int):
+    def start(self, steps: list[Step], notebooks: Path) -> None:
         if not self.tty:
-            return False
-        return {"desc": f"{step.number:02d} {step.id:<13}", "position": position, "leave": True,
-                "file": self.stream, "unit": "cell"}
+            return
+        from tqdm import tqdm
+
+        width = shutil.get_terminal_size(fallback=(100, 24)).columns  # 0-sized ptys get 100
+        for position, step in enumerate(steps):
+            # code cells plus the parameters cell papermill injects
+            cells = sum(c.get("cell_type") == "code" for c in
+                        json.loads((notebooks / step.notebook).read_text(encoding="utf-8"))["cells"]) + 1
+            self.bars[step.id] = tqdm(total=cells, desc=f"{step.number:02d} {step.id:<13}", unit="cell",
+                                      position=position, leave=True, file=self.stream, ncols=width,
+                                      bar_format="{desc} {bar} {n_fmt}/{total_fmt}{postfix}")
+
+    def cell_done(self, step: Step) -> None:
+        bar = self.bars.get(step.id)
+        if bar is not None:
+            bar.update(1)
+
+    def step_done(self, record: StepRun) -> None:
+        bar = self.bars.get(record.step)
+        if bar is not None:
+            if record.status == "ok":
+                bar.n = bar.total
+            status = record.status if record.status == "ok" else record.status.upper()
+            bar.set_postfix_str(f"{status} {record.seconds:.1f} s")
+        else:
+            self.line(f"{Path(record.notebook).name}: {record.status} ({record.seconds:.1f} s)"
+                      + (f": {record.error}" if record.error else ""))
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
 
     def line(self, text: str) -> None:
         if not self.tty:
@@ -223,7 +258,7 @@ class Runner:
             watchdog.start()
             pm.execute_notebook(
                 str(source), str(target), parameters=self._parameters(step), kernel_name=KERNEL_NAME,
-                progress_bar=self.progress.bar(step, position), km=km,
+                progress_bar=False, on_cell_executed=lambda **_: self.progress.cell_done(step), km=km,
                 # the kernel's working folder; papermill's own cwd= would chdir this whole process
                 resources={"metadata": {"path": str(target.parent)}},
                 execution_timeout=self.timeout, start_timeout=120,
@@ -249,8 +284,7 @@ class Runner:
             # the index in the saved notebook, which is what a reviewer opens (papermill adds
             # an injected-parameters cell and an error banner, so its own index is off by two)
             record.cell = _failed_cell(target)
-        self.progress.line(f"{step.notebook}: {record.status} ({record.seconds:.1f} s)"
-                           + (f": {record.error}" if record.error else ""))
+        self.progress.step_done(record)
         return record
 
     def _worker(self, index: int, todo: queue.Queue, done: queue.Queue) -> None:
@@ -291,6 +325,8 @@ class Runner:
         workers = [threading.Thread(target=self._worker, args=(i, todo, done), daemon=True,
                                     name=f"designkit-worker-{i}")
                    for i in range(min(self.jobs, max(1, len(self.design_steps))))]
+        self.progress.start(self.design_steps + ([self.report_step] if self.report_step else []),
+                            self.notebooks)
         for worker in workers:
             worker.start()
 
@@ -326,6 +362,7 @@ class Runner:
             for worker in workers:
                 worker.join(timeout=60)
             self.kernels.kill_all()  # nothing outlives the run, whatever happened above
+            self.progress.close()
             shutil.rmtree(self.sockets, ignore_errors=True)
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, previous)

@@ -101,3 +101,35 @@ def test_interrupt_stops_every_kernel(tmp_path, sig):
     assert "Traceback" not in err
     time.sleep(0.5)
     assert _kernels(runtime) == []
+
+
+def test_a_terminal_gets_one_progress_bar_per_step(tmp_path):
+    """On a terminal: a bar per step, in step order, each ending with its status; no plain lines."""
+    import pty
+
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "designkit", "run", str(WEBHOOK), "-o",
+                             str(tmp_path / "out"), "--steps", "scope,api,report"], cwd=ROOT,
+                            stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=300) == 0
+    screen = b"".join(chunks).decode(errors="replace")
+    for label in ("01 scope", "03 api", "11 report"):
+        assert label in screen
+    assert screen.index("01 scope") < screen.index("03 api") < screen.index("11 report")
+    assert screen.count(", ok ") >= 3 and ": started" not in screen
+    assert "3/3 steps ran" in screen
