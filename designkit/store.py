@@ -608,6 +608,19 @@ class DesignEditor:
         """Validate the edited design exactly as the loader would read the saved file."""
         return self._check(self.render()).design
 
+    def apply(self, edits: list[tuple[str, KeyPath, Any]]) -> DesignEditor:
+        """Apply ``[("set"|"append"|"remove", key_path, value), ...]`` in order; returns self."""
+        for op, key_path, value in edits:
+            if op == "set":
+                self.set(key_path, value)
+            elif op == "append":
+                self.append(key_path, value)
+            elif op == "remove":
+                self.remove(key_path)
+            else:
+                raise ValueError(f"unknown edit {op!r}; use set, append or remove")
+        return self
+
     def save(self) -> DesignDocument | None:
         """Write the edits atomically; returns the document as saved, or None when unchanged.
 
@@ -903,17 +916,7 @@ def _same_meaning(a: str, b: str) -> bool:
 def edit_design(path: str | Path, edits: list[tuple[str, KeyPath, Any]], *,
                 digest: str | None = None) -> DesignDocument | None:
     """Apply ``[("set"|"append"|"remove", key_path, value), ...]`` and save, all or nothing."""
-    editor = DesignEditor.open(path, digest=digest)
-    for op, key_path, value in edits:
-        if op == "set":
-            editor.set(key_path, value)
-        elif op == "append":
-            editor.append(key_path, value)
-        elif op == "remove":
-            editor.remove(key_path)
-        else:
-            raise ValueError(f"unknown edit {op!r}; use set, append or remove")
-    return editor.save()
+    return DesignEditor.open(path, digest=digest).apply(edits).save()
 
 
 __all__ = ["DesignEditor", "atomic_write", "edit_design", "to_plain"]

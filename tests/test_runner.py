@@ -105,9 +105,8 @@ def test_interrupt_stops_every_kernel(tmp_path, sig):
 
 def test_a_terminal_gets_one_progress_bar_per_step(tmp_path):
     """On a terminal: a bar per step, in step order, each ending with its status; no plain lines."""
-    import pty
-
     import fcntl
+    import pty
     import struct
     import termios
 

@@ -29,17 +29,7 @@ def apply_edits(session: Any, edits: list[tuple]) -> Any:
     Raises StaleDesignError if the file changed since the session loaded it, and the loader's
     DesignFileError if the result would be invalid; nothing is written in either case.
     """
-    editor = DesignEditor.for_document(session.document)
-    for op, key_path, value in edits:
-        if op == "set":
-            editor.set(key_path, value)
-        elif op == "append":
-            editor.append(key_path, value)
-        elif op == "remove":
-            editor.remove(key_path)
-        else:
-            raise ValueError(f"unknown edit {op!r}")
-    return editor.save()
+    return DesignEditor.for_document(session.document).apply(edits).save()
 
 
 class Saver:
