@@ -98,10 +98,17 @@ def test_form_change_in_jupyterlab_saves_and_updates_findings(tmp_path: Path):
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / ".settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / ".workspaces"))
     jupyter = Path(sys.executable).parent / "jupyter"
+    # No news or update checks: this machine has no network, and their consent popup would
+    # cover part of the page.
+    settings = tmp_path / ".lab-settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [str(jupyter), "lab", f"--IdentityProvider.token={TOKEN}", "--ServerApp.ip=127.0.0.1",
              f"--port={port}", "--no-browser", f"--ServerApp.root_dir={tmp_path}",
+             f"--LabApp.user_settings_dir={settings}", "--LabApp.news_url=None",
              *(["--allow-root"] if os.geteuid() == 0 else [])],
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     ARTIFACTS.mkdir(exist_ok=True)
