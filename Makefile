@@ -35,6 +35,9 @@ notebooks: $(STAMP)  ## rewrite the step notebooks and refresh the outputs nbval
 schema: $(STAMP)     ## regenerate the shipped JSON Schema of the design file
 	$(BIN)/python -m designkit.schema
 
+rules-doc: $(STAMP)  ## regenerate docs/rules.md from the rule registry
+	$(BIN)/python -m designkit.rules --markdown -o docs/rules.md
+
 bench: $(STAMP)      ## benchmarks (on demand; figures go in bench/README.md)
 	$(BIN)/python bench/run_all.py
 

@@ -81,8 +81,18 @@ class Scope(Section):
 # --------------------------------------------------------------------------- data model
 
 
-FieldType = Literal["string", "text", "integer", "number", "decimal", "boolean", "uuid",
-                    "datetime", "date", "json", "binary", "enum", "email", "url"]
+ItemType = Literal["string", "text", "integer", "number", "decimal", "boolean", "uuid",
+                   "datetime", "date", "json", "binary", "enum", "email", "url"]
+FieldType = Literal[ItemType, "array"]
+
+# An array's items, shared by entity fields, schema fields and parameters: one definition of
+# what an array holds and how many. On an array the other bounds (max_length, minimum, enum,
+# pattern...) apply to each item.
+Items = Annotated[ItemType | Name | None, Field(
+    description="For type array: what each item is, a field type (e.g. string) or an entity or "
+                "api.schemas name. The field's other bounds apply to each item.")]
+MaxItems = Annotated[int | None, Field(ge=1, description="For type array: the most items accepted.")]
+MinItems = Annotated[int | None, Field(ge=0, description="For type array: the fewest items accepted.")]
 
 
 class EntityField(Section):
@@ -99,6 +109,9 @@ class EntityField(Section):
     maximum: float | None = None
     enum: list[str | int] = Field(default_factory=list, description="Allowed values (type enum).")
     pattern: Text | None = None
+    items: Items = None
+    max_items: MaxItems = None
+    min_items: MinItems = None
     default: str | int | float | bool | None = None
 
 
@@ -147,6 +160,9 @@ class Parameter(Section):
     maximum: float | None = None
     enum: list[str | int] = Field(default_factory=list)
     pattern: Text | None = None
+    items: Items = None
+    max_items: MaxItems = None
+    min_items: MinItems = None
 
 
 class SchemaField(Section):
@@ -162,6 +178,9 @@ class SchemaField(Section):
     maximum: float | None = None
     enum: list[str | int] = Field(default_factory=list)
     pattern: Text | None = None
+    items: Items = None
+    max_items: MaxItems = None
+    min_items: MinItems = None
     classification: Classification | None = None
 
 
@@ -296,6 +315,12 @@ class AuthScheme(Section):
     header: Text | None = None
     secret: Name | None = Field(None, description="security.secrets name holding its key material.")
     scopes: list[Name] = Field(default_factory=list)
+    openid_connect_url: Text | None = Field(
+        None, description="oidc: the OpenID Connect discovery URL (.well-known/openid-configuration).")
+    authorization_url: Text | None = Field(
+        None, description="oauth2: where users are sent to authorize (authorization code or implicit flow).")
+    token_url: Text | None = Field(
+        None, description="oauth2: where clients obtain tokens (authorization code or client credentials flow).")
 
 
 class Authorization(Section):

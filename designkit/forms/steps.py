@@ -276,3 +276,105 @@ DECISIONS = L(("decisions",), "Decision records", (
     F(("consequences",), "Consequences", "textarea"),
     F(("answers",), "Answers rule codes", "csv", help="e.g. API001, REL002"),
 ), lambda d: f"{d.id or '-'} [{d.status}] {d.title}", next_decision)
+
+# --------------------------------------------------------------------------- API: nested lists,
+# schemas, channels, webhooks
+
+
+def schema_names(design: m.Design) -> list[str]:
+    """Names a body, response or message may point at: api.schemas, then entities."""
+    names = [s.name for s in design.api.schemas]
+    return names + [e.name for e in design.data_model.entities if e.name not in names]
+
+
+def component_names(design: m.Design) -> list[str]:
+    return [c.name for c in design.services.components]
+
+
+# the shape shared by api.schemas[].fields, channel and webhook fields and inline body fields
+SCHEMA_FIELD_FIELDS = (
+    F(("name",), "Field"), F(("type",), "Type", "choice", lit(m.SchemaField, "type")),
+    F(("required",), "Required", "bool"),
+    F(("classification",), "Classification", "choice", lit(m.SchemaField, "classification")),
+    F(("max_length",), "Max length", "int"), F(("min_length",), "Min length", "int"),
+    F(("minimum",), "Minimum", "number"), F(("maximum",), "Maximum", "number"),
+    F(("enum",), "Enum values", "csv"), F(("pattern",), "Pattern", help="a regular expression"),
+    F(("description",), "Description"),
+)
+
+
+def schema_field_label(f: m.SchemaField) -> str:
+    return f"{f.name}: {f.type}{'' if f.required else '?'} {f.classification or ''}"
+
+
+PARAMETERS = L(("api", "endpoints", 0, "parameters"), "Parameters of the selected endpoint", (
+    F(("name",), "Name"), F(("in",), "In", "choice", lit(m.Parameter, "location"),
+                            help="path, query, header or cookie"),
+    F(("type",), "Type", "choice", lit(m.Parameter, "type")),
+    F(("required",), "Required", "bool"),
+    F(("max_length",), "Max length", "int"), F(("min_length",), "Min length", "int"),
+    F(("minimum",), "Minimum", "number"), F(("maximum",), "Maximum", "number"),
+    F(("enum",), "Enum values", "csv"), F(("pattern",), "Pattern"),
+    F(("description",), "Description"),
+), lambda p: f"{p.location}: {p.name} ({p.type}){' required' if p.required else ''}",
+   {"in": "query", "type": "string"})
+RESPONSES = L(("api", "endpoints", 0, "responses"), "Responses of the selected endpoint", (
+    F(("status",), "Status", "int"),
+    F(("schema",), "Schema", "combo", schema_names, help="e.g. Order or Order[]"),
+    F(("description",), "Description"),
+    F(("content_type",), "Content type", help="default application/json"),
+), lambda r: f"{r.status} {r.schema_ or ('(inline fields)' if r.fields else '')}")
+SCHEMAS = L(("api", "schemas"), "Named schemas (api.schemas)", (
+    F(("name",), "Name"), F(("description",), "Description", "textarea"),
+    F(("unknown_fields",), "Unknown fields", "choice", lit(m.NamedSchema, "unknown_fields")),
+), lambda s: f"{s.name} ({len(s.fields)} fields)")
+SCHEMA_FIELDS = L(("api", "schemas", 0, "fields"), "Fields of the selected schema",
+                  SCHEMA_FIELD_FIELDS, schema_field_label, {"type": "string"})
+CHANNELS = L(("api", "channels"), "Channels (WebSocket and events)", (
+    F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Channel, "kind")),
+    F(("direction",), "Direction", "choice", lit(m.Channel, "direction")),
+    F(("path",), "Path or topic"), F(("summary",), "Summary"),
+    F(("message",), "Message schema", "combo", schema_names),
+    F(("auth",), "Auth", "combo", auth_schemes, help="a security.authentication name, or public"),
+    F(("authorization",), "Authorization"),
+    F(("public_justification",), "Public justification", "textarea"),
+    F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",), help="e.g. 20/second"),
+    F(("rate_limit", "key"), "Rate limit per", help="client, ip, user, connection"),
+    F(("writes",), "Writes entities", "csv"),
+    F(("handler",), "Handler", "combo", component_names), F(("audit",), "Audited", "bool"),
+), lambda c: f"{c.kind}: {c.name} {c.path or ''} ({c.direction}) auth={c.auth or '(none)'}",
+   {"kind": "event", "direction": "publish"})
+CHANNEL_FIELDS = L(("api", "channels", 0, "fields"), "Message fields of the selected channel",
+                   SCHEMA_FIELD_FIELDS, schema_field_label, {"type": "string"})
+WEBHOOKS = L(("api", "webhooks"), "Outbound webhooks", (
+    F(("name",), "Name"), F(("event",), "Event", help="e.g. order.paid"),
+    F(("payload",), "Payload schema", "combo", schema_names),
+    F(("signing",), "Signing", help="how receivers verify it, e.g. HMAC-SHA256 header"),
+    F(("delivery",), "Delivery", "textarea", help="retry and ordering policy"),
+), lambda h: f"{h.name} on {h.event}{'' if h.signing else '  - not signed'}")
+WEBHOOK_FIELDS = L(("api", "webhooks", 0, "fields"), "Payload fields of the selected webhook",
+                   SCHEMA_FIELD_FIELDS, schema_field_label, {"type": "string"})
+
+# --------------------------------------------------------------------------- persistence: indexes
+
+INDEXES = L(("persistence", "tables", 0, "indexes"), "Indexes of the selected table", (
+    F(("name",), "Name"), F(("columns",), "Columns", "csv", help="in index order"),
+    F(("unique",), "Unique", "bool"),
+), lambda i: f"{i.name or '-'} ({', '.join(i.columns)}){' unique' if i.unique else ''}")
+
+# --------------------------------------------------------------------------- waivers
+
+
+def waiver_rules(design: m.Design) -> list[str]:
+    return sorted({w.rule for w in design.waivers})
+
+
+WAIVERS = L(("waivers",), "Waivers", (
+    F(("rule",), "Rule code", "combo", waiver_rules, help="e.g. API003"),
+    F(("target",), "Target", help="key path it covers, e.g. api.endpoints[2]; * for all"),
+    F(("status",), "Status", "choice", lit(m.Waiver, "status")),
+    F(("justification",), "Justification", "textarea", help="why the finding does not apply"),
+    F(("owner",), "Owner"),
+    F(("expires",), "Expires", "date", help="YYYY-MM-DD"),
+), lambda x: f"{x.rule} {x.target} [{x.status}] {x.owner or ''}"
+             f"{' until ' + x.expires.isoformat() if x.expires else ''}")
