@@ -366,7 +366,14 @@ INDEXES = L(("persistence", "tables", 0, "indexes"), "Indexes of the selected ta
 
 
 def waiver_rules(design: m.Design) -> list[str]:
-    return sorted({w.rule for w in design.waivers})
+    """Rule codes a waiver may name (those that check waivers themselves cannot be waived)."""
+    codes = {w.rule for w in design.waivers}
+    try:
+        from ..rules import registry
+        codes |= {r.code for r in registry if not r.after_findings}
+    except ImportError:      # the rules are optional for the form: the loader checks the code
+        pass
+    return sorted(codes)
 
 
 WAIVERS = L(("waivers",), "Waivers", (
