@@ -389,6 +389,8 @@ def _problem(err: dict, document: DesignDocument) -> Problem:
     elif kind.startswith(("greater_than", "less_than", "too_short", "too_long", "string_too")):
         message = f"{_short(value)}: {err['msg'].lower()}"
         fix = "change the value to fit that bound"
+    elif kind == "value_error":  # a model's own check (model.py): its sentence says what to do
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
     else:
         message = err["msg"]
         fix = "see the field's description in `designkit schema`"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 FORMAT_VERSION = 1
 
@@ -95,7 +95,21 @@ MaxItems = Annotated[int | None, Field(ge=1, description="For type array: the mo
 MinItems = Annotated[int | None, Field(ge=0, description="For type array: the fewest items accepted.")]
 
 
-class EntityField(Section):
+class ArrayBounds(Section):
+    """Base of the three kinds of field that can be arrays: their array keys must make sense."""
+
+    @model_validator(mode="after")
+    def _array_keys_need_an_array(self):
+        given = [k for k in ("items", "max_items", "min_items") if getattr(self, k) is not None]
+        if given and self.type != "array":
+            raise ValueError(f"{', '.join(given)} only apply to `type: array`; "
+                             "set `type: array` or remove them")
+        if self.min_items is not None and self.max_items is not None and self.min_items > self.max_items:
+            raise ValueError(f"min_items ({self.min_items}) is larger than max_items ({self.max_items})")
+        return self
+
+
+class EntityField(ArrayBounds):
     name: Name
     type: FieldType = "string"
     required: bool = True
@@ -148,7 +162,7 @@ class DataModel(Section):
 # --------------------------------------------------------------------------- API surface
 
 
-class Parameter(Section):
+class Parameter(ArrayBounds):
     name: Name
     location: Literal["path", "query", "header", "cookie"] = Field("query", alias="in")
     type: FieldType = "string"
@@ -165,7 +179,7 @@ class Parameter(Section):
     min_items: MinItems = None
 
 
-class SchemaField(Section):
+class SchemaField(ArrayBounds):
     """A field of an inline request/response schema (a subset of an entity field)."""
 
     name: Name

@@ -105,7 +105,8 @@ def build_spec(design: Design, checklist: list | None = None) -> dict:
                 for c in design.services.components]
     data_model = [_clean({"entity": e.name, "classification": e.classification,
                           "primary_key": e.primary_key,
-                          "fields": [_clean({"name": f.name, "type": f.type, "required": f.required,
+                          "fields": [_clean({"name": f.name, "type": f.type, "items": f.items,
+                                             "required": f.required,
                                              "classification": f.classification}) for f in e.fields],
                           "relationships": [f"{r.kind} {r.target}" + (f" via {r.field}" if r.field else "")
                                             for r in e.relationships],

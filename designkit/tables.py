@@ -27,6 +27,10 @@ def _join(items: Iterable) -> str:
 
 def _bounds(f: SchemaField | Parameter) -> str:
     parts = []
+    if f.type == "array":
+        parts.append(f"of {f.items or 'anything'}")
+        if f.min_items is not None or f.max_items is not None:
+            parts.append(f"items {f.min_items or 0}..{f.max_items if f.max_items is not None else '∞'}")
     if f.min_length is not None or f.max_length is not None:
         parts.append(f"len {f.min_length or 0}..{f.max_length if f.max_length is not None else '∞'}")
     if f.minimum is not None or f.maximum is not None:

@@ -128,3 +128,48 @@ def test_json_output_when_the_file_ends_in_json(example, tmp_path):
 
     (path,) = export("openapi", example, tmp_path / "api.json")
     validate(json.loads(path.read_text()))
+
+
+ARRAYS = """
+name: arrays
+data_model:
+  entities:
+    - name: Tag
+      fields: [{name: label, type: string, max_length: 30}]
+    - name: Post
+      fields:
+        - {name: tags, type: array, items: Tag, max_items: 10, min_items: 1}
+        - {name: words, type: array, items: string, max_length: 20, max_items: 100}
+        - {name: ghosts, type: array, items: Ghost}
+        - {name: anything, type: array}
+api:
+  endpoints:
+    - method: GET
+      path: /posts
+      auth: sso
+      parameters: [{name: ids, in: query, type: array, items: uuid, max_items: 50}]
+security:
+  authentication:
+    - {name: sso, type: oauth2}
+    - {name: login, type: oidc}
+"""
+
+
+def test_arrays_and_placeholder_urls_export_as_valid_openapi():
+    doc = build_openapi(load_design_text(ARRAYS).design)
+    validate(doc)
+    post = doc["components"]["schemas"]["Post"]["properties"]
+    assert post["tags"] == {"type": "array", "items": {"$ref": "#/components/schemas/Tag"},
+                            "maxItems": 10, "minItems": 1}
+    assert post["words"] == {"type": "array", "items": {"type": "string", "maxLength": 20},
+                             "maxItems": 100}
+    assert "$ref" not in str(post["ghosts"])          # an unknown item schema is not a dangling $ref
+    assert post["anything"] == {"type": "array", "items": {}}
+    (ids,) = doc["paths"]["/posts"]["get"]["parameters"]
+    assert ids["schema"] == {"type": "array", "items": {"type": "string", "format": "uuid"},
+                             "maxItems": 50}
+    schemes = doc["components"]["securitySchemes"]
+    # no URLs in the design: today's placeholders, said to be placeholders
+    assert "placeholder" in schemes["sso"]["description"]
+    assert schemes["sso"]["flows"]["clientCredentials"]["tokenUrl"].endswith("/oauth/token")
+    assert "placeholder" in schemes["login"]["description"]

@@ -123,6 +123,41 @@ def test_a_draft_gives_ddl_that_applies_and_says_what_it_left_out():
         db.execute("INSERT INTO orders (id, total) VALUES ('a', -1)")
 
 
+ARRAYS = """
+name: arrays
+data_model:
+  entities:
+    - name: Post
+      primary_key: [id]
+      fields:
+        - {name: id, type: uuid}
+        - {name: tags, type: array, items: string, max_length: 40, max_items: 3}
+        - {name: scores, type: array, items: integer, required: false, min_items: 1}
+        - {name: comments, type: array, items: Post, required: false, max_items: 2}
+"""
+
+
+def test_array_columns_in_sqlite_are_json_with_item_count_checks():
+    ddl = render_sql(load_design_text(ARRAYS).design, "sqlite")
+    assert "tags JSON NOT NULL" in ddl and "comments JSON" in ddl
+    db = sqlite_apply(ddl)
+    insert = "INSERT INTO post (id, tags, comments) VALUES ('a', ?, ?)"
+    db.execute(insert, ('["x", "y"]', "[]"))
+    with pytest.raises(sqlite3.IntegrityError):           # max_items: 3
+        db.execute(insert.replace("'a'", "'b'"), ('["1", "2", "3", "4"]', "[]"))
+    with pytest.raises(sqlite3.IntegrityError):           # max_items: 2
+        db.execute(insert.replace("'a'", "'c'"), ("[]", '[{}, {}, {}]'))
+
+
+def test_array_columns_in_postgresql_are_typed_arrays_or_jsonb():
+    ddl = render_sql(load_design_text(ARRAYS).design, "postgresql")
+    assert "tags VARCHAR(40)[] NOT NULL" in ddl          # scalar items: a typed ARRAY
+    assert "scores BIGINT[]" in ddl
+    assert "comments JSONB" in ddl                        # object items: JSONB
+    assert "cardinality(tags) <= 3" in ddl and "cardinality(scores) >= 1" in ddl
+    assert "jsonb_array_length(comments) <= 2" in ddl
+
+
 def test_unknown_dialect_is_a_usage_error():
     from designkit.errors import UsageError
 
@@ -235,3 +270,20 @@ def test_a_draft_applies_to_postgresql(postgres, tmp_path):
     assert r.returncode == 0, r.stderr
     r = postgres.psql("-c", "INSERT INTO orders (id, total) VALUES (gen_random_uuid(), -1)", db=db)
     assert r.returncode != 0 and "ck_orders_total_min" in r.stderr
+
+
+@pytest.mark.postgres
+def test_array_columns_apply_to_postgresql(postgres, tmp_path):
+    ddl = tmp_path / "arrays.sql"
+    ddl.write_text(render_sql(load_design_text(ARRAYS).design, "postgresql"))
+    db = "d_" + uuid.uuid4().hex[:12]
+    assert postgres.psql("-c", f"CREATE DATABASE {db}").returncode == 0
+    r = postgres.psql("-f", str(ddl), db=db)
+    assert r.returncode == 0, r.stderr
+    insert = "INSERT INTO post (id, tags, comments) VALUES (gen_random_uuid(), {}, {})"
+    r = postgres.psql("-c", insert.format("ARRAY['a', 'b']", "'[{}]'"), db=db)
+    assert r.returncode == 0, r.stderr
+    r = postgres.psql("-c", insert.format("ARRAY['a', 'b', 'c', 'd']", "'[]'"), db=db)
+    assert r.returncode != 0 and "ck_post_tags_max_items" in r.stderr
+    r = postgres.psql("-c", insert.format("ARRAY['a']", "'[1, 2, 3]'"), db=db)
+    assert r.returncode != 0 and "ck_post_comments_max_items" in r.stderr

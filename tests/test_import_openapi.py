@@ -10,8 +10,13 @@ from conftest import ROOT, run_cli
 from openapi_spec_validator import validate
 
 from designkit.exporters.openapi import build_openapi
-from designkit.importers.openapi import IMPORT_MAX_BYTES, import_openapi
-from designkit.loader import load_design
+from designkit.importers.openapi import (
+    IMPORT_MAX_BYTES,
+    import_openapi,
+    import_openapi_result,
+    render_design_yaml,
+)
+from designkit.loader import load_design, load_design_text
 
 CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "openapi").glob("*.y*ml"))
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -91,6 +96,87 @@ def test_import_carries_schemas_webhooks_and_servers(source):
         assert data["api"]["base_url"].startswith(original["servers"][0]["url"].split("{")[0])
 
 
+_FORMATS = {"uuid", "date-time", "date", "email", "uri"}    # the formats a design type keeps
+
+
+def array_shape(doc: dict, schema) -> dict | None:
+    """An array schema's item type, format or $ref target, and item counts; None if no array."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    schema = resolve(doc, schema)
+    if not isinstance(schema, dict) or schema.get("type") != "array":
+        return None
+    raw = schema.get("items") or {}
+    item_ref = raw.get("$ref", "")
+    items = resolve(doc, raw)
+    if item_ref and (items.get("type") == "object" or "properties" in items):
+        kind = "$ref " + item_ref.rsplit("/", 1)[-1]
+    elif items.get("type") == "object" or "properties" in items or not items.get("type"):
+        kind = None                  # an inline object or anything: the design keeps json
+    else:
+        kind = items["type"] + ("/" + items["format"] if items.get("format") in _FORMATS else "")
+    return {"items": kind, "maxItems": schema.get("maxItems"), "minItems": schema.get("minItems"),
+            "via": ref}
+
+
+def arrays(doc: dict) -> dict[tuple, dict]:
+    """Every array parameter and component property, keyed by where it is."""
+    out = {}
+    for method, path in operations(doc):
+        item = resolve(doc, doc["paths"][path])
+        for raw in item.get("parameters", []) + item[method.lower()].get("parameters", []):
+            p = resolve(doc, raw)
+            shape = array_shape(doc, p.get("schema"))
+            if shape:
+                out[(method, path, p["name"], p["in"])] = shape
+    for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+        for prop, sub in (schema.get("properties") or {}).items():
+            shape = array_shape(doc, sub)
+            if shape:
+                out[(name, prop)] = shape
+    return out
+
+
+def exported_shape(shape: dict) -> dict:
+    """What the export of an imported array is expected to say (a $ref'd array comes inline)."""
+    return {**shape, "via": None}
+
+
+@pytest.mark.parametrize("source", CORPUS, ids=lambda p: p.name)
+def test_array_parameters_and_properties_survive_the_round_trip(source):
+    original = yaml.safe_load(source.read_text())
+    document = load_design_text(render_design_yaml(import_openapi_result(source)))
+    exported = build_openapi(document.design)
+    before, after = arrays(original), arrays(exported)
+    for key, shape in before.items():
+        assert key in after, key
+        assert after[key] == exported_shape(shape), key
+        if shape["items"] is None:
+            assert resolve(exported, after_items(exported, key)) == {}, key
+
+
+def after_items(doc: dict, key: tuple) -> dict:
+    if len(key) == 2:
+        return doc["components"]["schemas"][key[0]]["properties"][key[1]]["items"]
+    op = doc["paths"][key[1]][key[0].lower()]
+    return next(p for p in op["parameters"] if (p["name"], p["in"]) == key[2:])["schema"]["items"]
+
+
+def test_the_corpus_arrays_are_typed_in_the_design():
+    by_name = {p.name: p for p in CORPUS}
+    pets = import_openapi(by_name["oai-petstore-expanded.yaml"])
+    (find,) = [e for e in pets["api"]["endpoints"] if e.get("id") == "findPets"]
+    tags = next(p for p in find["parameters"] if p["name"] == "tags")
+    assert (tags["type"], tags["items"]) == ("array", "string")
+    museum = import_openapi(by_name["redocly-museum.yaml"])
+    event = next(e for e in museum["data_model"]["entities"] if e["name"] == "SpecialEvent")
+    dates = next(f for f in event["fields"] if f["name"] == "dates")
+    assert (dates["type"], dates["items"]) == ("array", "date")
+    exported = build_openapi(load_design_text(
+        render_design_yaml(import_openapi_result(by_name["redocly-museum.yaml"]))).design)
+    assert exported["components"]["schemas"]["SpecialEvent"]["properties"]["dates"]["items"] == \
+        {"type": "string", "format": "date"}
+
+
 def test_gaps_are_marked_in_the_written_file(tmp_path):
     out = tmp_path / "design.yaml"
     source = next(p for p in CORPUS if "petstore" in p.name)
@@ -136,6 +222,81 @@ def test_json_input_and_3_1_features(tmp_path):
     assert (size.type, size.required, size.minimum, size.maximum) == ("integer", False, 1, 9)
     assert design.api.webhooks[0].payload == "Thing"
     assert operations(build_openapi(design)) == operations(doc)
+
+
+def test_array_bounds_item_refs_and_oauth_urls_round_trip(tmp_path):
+    flows = {
+        "code": {"authorizationCode": {"authorizationUrl": "https://id.example/authorize",
+                                       "tokenUrl": "https://id.example/token",
+                                       "refreshUrl": "https://id.example/refresh",
+                                       "scopes": {"read": "r"}}},
+        "implicit": {"implicit": {"authorizationUrl": "https://id.example/authorize", "scopes": {}}},
+        "machine": {"clientCredentials": {"tokenUrl": "https://id.example/token", "scopes": {}}},
+        "both": {"implicit": {"authorizationUrl": "https://id.example/a", "scopes": {}},
+                 "clientCredentials": {"tokenUrl": "https://id.example/t", "scopes": {}}},
+    }
+    doc = {
+        "openapi": "3.0.3", "info": {"title": "Arrays", "version": "1"},
+        "security": [{"code": ["read"]}],
+        "paths": {"/things": {"get": {
+            "parameters": [
+                {"name": "ids", "in": "query", "schema": {
+                    "type": "array", "maxItems": 20, "minItems": 1,
+                    "items": {"type": "string", "format": "uuid"}}},
+                {"name": "state", "in": "query", "schema": {
+                    "type": "array", "maxItems": 2,
+                    "items": {"type": "string", "enum": ["open", "closed"]}}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}}}}}},
+        "components": {
+            "schemas": {"Thing": {"type": "object", "properties": {
+                "children": {"type": "array", "maxItems": 5,
+                             "items": {"$ref": "#/components/schemas/Thing"}},
+                "labels": {"type": "array", "items": {"type": "string", "maxLength": 30}}}}},
+            "securitySchemes": {
+                **{name: {"type": "oauth2", "flows": f} for name, f in flows.items()},
+                "oidc": {"type": "openIdConnect",
+                         "openIdConnectUrl": "https://id.example/.well-known/openid-configuration"}}},
+    }
+    source = tmp_path / "api.yaml"
+    source.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "design.yaml"
+    r = run_cli("import", "openapi", source, "-o", out)
+    assert r.returncode == 0, r.stderr
+    design = load_design(out).design
+    ids, state = design.api.endpoints[0].parameters
+    assert (ids.type, ids.items, ids.max_items, ids.min_items) == ("array", "uuid", 20, 1)
+    assert (state.items, state.enum, state.max_items) == ("enum", ["open", "closed"], 2)
+    children, labels = design.entity("Thing").fields
+    assert (children.type, children.items, children.max_items) == ("array", "Thing", 5)
+    assert (labels.items, labels.max_length) == ("string", 30)
+    schemes = {s.name: s for s in design.security.authentication}
+    assert (schemes["code"].authorization_url, schemes["code"].token_url) == (
+        "https://id.example/authorize", "https://id.example/token")
+    assert "https://id.example/refresh" in schemes["code"].description
+    assert schemes["oidc"].openid_connect_url.endswith("/openid-configuration")
+    assert "flows" in schemes["both"].description     # the flow it could not keep is said
+
+    exported = build_openapi(design)
+    validate(exported)
+    assert operations(exported) == operations(doc)
+    assert arrays(exported) == {k: exported_shape(v) for k, v in arrays(doc).items()}
+    params = exported["paths"]["/things"]["get"]["parameters"]
+    assert params[1]["schema"]["items"] == {"type": "string", "enum": ["open", "closed"]}
+    thing = exported["components"]["schemas"]["Thing"]["properties"]
+    assert thing["children"]["items"] == {"$ref": "#/components/schemas/Thing"}
+    assert thing["labels"]["items"] == {"type": "string", "maxLength": 30}
+    out_schemes = exported["components"]["securitySchemes"]
+    for name in ("code", "implicit", "machine"):
+        got = out_schemes[name]["flows"]
+        assert {f: {k: v for k, v in spec.items() if k != "scopes"} for f, spec in got.items()} == \
+            {f: {k: v for k, v in spec.items() if k not in ("scopes", "refreshUrl")}
+             for f, spec in flows[name].items()}, name
+        assert "placeholder" not in out_schemes[name].get("description", "")
+    assert out_schemes["code"]["flows"]["authorizationCode"]["scopes"] == {"read": "read"}
+    assert out_schemes["oidc"]["openIdConnectUrl"] == doc["components"]["securitySchemes"][
+        "oidc"]["openIdConnectUrl"]
+    assert "placeholder" not in out_schemes["oidc"].get("description", "")
 
 
 # --------------------------------------------------------------------------- bad input

@@ -96,3 +96,13 @@ def test_examples_load_identically_with_the_safe_loader():
         text = path.read_text()
         data, _ = parse_yaml(text, str(path))
         assert data == yaml.safe_load(text)
+
+
+def test_array_keys_only_on_arrays():
+    [p] = problems("name: x\ndata_model:\n  entities:\n    - name: A\n      fields:\n"
+                   "        - {name: tags, type: string, max_items: 3}\n")
+    assert (p.line, p.key_path) == (6, "data_model.entities[0].fields[0]")
+    assert "only apply to `type: array`" in p.message and "Value error" not in p.message
+    [p] = problems("name: x\napi:\n  endpoints:\n    - method: GET\n      path: /a\n"
+                   "      parameters: [{name: t, type: array, items: string, min_items: 5, max_items: 2}]\n")
+    assert p.key_path == "api.endpoints[0].parameters[0]" and "larger than max_items" in p.message

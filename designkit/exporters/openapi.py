@@ -9,7 +9,7 @@ cannot find becomes a described object, a path variable it does not declare beco
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 from ..model import (
     AuthScheme,
@@ -17,6 +17,7 @@ from ..model import (
     Design,
     Endpoint,
     EntityField,
+    ItemType,
     Parameter,
     Response,
     SchemaField,
@@ -60,16 +61,48 @@ def type_schema(type_: str, values: list | None = None) -> dict[str, Any]:
     }.get(type_, {"type": "string"}))
 
 
-def field_schema(field: EntityField | SchemaField | Parameter) -> dict[str, Any]:
-    """A field's schema with every bound the design states."""
-    schema = type_schema(field.type, field.enum)
-    if field.enum and field.type != "enum":
+_ITEM_TYPES = frozenset(get_args(ItemType))
+_BOUND_KEYS = (("max_length", "maxLength"), ("min_length", "minLength"), ("minimum", "minimum"),
+               ("maximum", "maximum"), ("pattern", "pattern"))
+
+
+def _bounded(schema: dict[str, Any], field: EntityField | SchemaField | Parameter,
+             type_: str) -> dict[str, Any]:
+    """``schema`` (of type ``type_``) with the field's enum and bounds (maxLength, minimum...)."""
+    if field.enum and type_ != "enum":
         schema["enum"] = list(field.enum)
-    for attr, key in (("max_length", "maxLength"), ("min_length", "minLength"),
-                      ("minimum", "minimum"), ("maximum", "maximum"), ("pattern", "pattern")):
+    for attr, key in _BOUND_KEYS:
         value = getattr(field, attr, None)
         if value is not None:
             schema[key] = int(value) if isinstance(value, float) and value.is_integer() else value
+    return schema
+
+
+def items_schema(field: EntityField | SchemaField | Parameter,
+                 known: set[str] | None = None) -> dict[str, Any]:
+    """The ``items`` schema of an array field: its item type with the field's bounds on each item,
+    or a $ref to the entity or api schema it names (``known``: the component keys that exist)."""
+    items = field.items
+    if items is None:
+        return {}
+    if items in _ITEM_TYPES:
+        return _bounded(type_schema(items, field.enum), field, items)
+    key = schema_key(items)
+    if known is None or key in known:
+        return {"$ref": f"#/components/schemas/{key}"}
+    return {"type": "object", "description": f"schema {items!r} is not defined in the design"}
+
+
+def field_schema(field: EntityField | SchemaField | Parameter,
+                 known: set[str] | None = None) -> dict[str, Any]:
+    """A field's schema with every bound the design states."""
+    if field.type == "array":
+        schema: dict[str, Any] = {"type": "array", "items": items_schema(field, known)}
+        for attr, key in (("max_items", "maxItems"), ("min_items", "minItems")):
+            if getattr(field, attr, None) is not None:
+                schema[key] = getattr(field, attr)
+    else:
+        schema = _bounded(type_schema(field.type, field.enum), field, field.type)
     if getattr(field, "default", None) is not None:
         schema["default"] = field.default
     if field.description:
@@ -83,12 +116,12 @@ def field_schema(field: EntityField | SchemaField | Parameter) -> dict[str, Any]
 
 
 def object_schema(fields: list, *, description: str | None = None,
-                  unknown_fields: str | None = None) -> dict[str, Any]:
+                  unknown_fields: str | None = None, known: set[str] | None = None) -> dict[str, Any]:
     """An object schema from a list of fields (entity or inline)."""
     schema: dict[str, Any] = {"type": "object"}
     if description:
         schema["description"] = description
-    schema["properties"] = {f.name: field_schema(f) for f in fields}
+    schema["properties"] = {f.name: field_schema(f, known) for f in fields}
     required = [f.name for f in fields if f.required]
     if required:
         schema["required"] = required
@@ -112,6 +145,11 @@ class _Builder:
         self.codes = {c.code: c for c in (design.api.error_model.codes
                                           if design.api.error_model else [])}
         self.operation_ids: set[str] = set()
+        # component schema keys, known before they are built, so array items can $ref them
+        self.known: set[str] = {schema_key(x.name) for x in (*design.data_model.entities,
+                                                              *design.api.schemas)}
+        if design.api.error_model is not None:
+            self.known.add(PROBLEM_SCHEMA)
 
     # ------------------------------------------------------------------ document
 
@@ -160,7 +198,7 @@ class _Builder:
 
     def _component_schemas(self) -> None:
         for entity in self.design.data_model.entities:
-            schema = object_schema(entity.fields, description=entity.description)
+            schema = object_schema(entity.fields, description=entity.description, known=self.known)
             schema["x-classification"] = entity.classification
             if entity.invariants:
                 schema["x-invariants"] = list(entity.invariants)
@@ -168,7 +206,8 @@ class _Builder:
         for named in self.design.api.schemas:
             # an api schema is what the wire carries; it wins over an entity of the same name
             self.schemas[schema_key(named.name)] = object_schema(
-                named.fields, description=named.description, unknown_fields=named.unknown_fields)
+                named.fields, description=named.description, unknown_fields=named.unknown_fields,
+                known=self.known)
         em = self.design.api.error_model
         if em is not None:
             props: dict[str, Any] = {}
@@ -194,7 +233,7 @@ class _Builder:
                 one = {"type": "object", "description": f"schema {base!r} is not defined in the design"}
             return {"type": "array", "items": one} if many else one
         if fields:
-            return object_schema(fields, unknown_fields=unknown)
+            return object_schema(fields, unknown_fields=unknown, known=self.known)
         return None
 
     # ------------------------------------------------------------------ errors
@@ -269,7 +308,7 @@ class _Builder:
                 param["description"] = p.description
             if p.required or p.location == "path":
                 param["required"] = True
-            schema = field_schema(p)
+            schema = field_schema(p, self.known)
             schema.pop("description", None)
             param["schema"] = schema
             out.append(param)
@@ -370,13 +409,14 @@ class _Builder:
         elif s.type == "basic":
             out = {"type": "http", "scheme": "basic"}
         elif s.type == "oidc":
-            out = {"type": "openIdConnect",
-                   "openIdConnectUrl": f"{base}/.well-known/openid-configuration"}
-            note = (note + " " if note else "") + "(the discovery URL is a placeholder)"
+            out = {"type": "openIdConnect", "openIdConnectUrl": s.openid_connect_url
+                   or f"{base}/.well-known/openid-configuration"}
+            if not s.openid_connect_url:
+                note = (note + " " if note else "") + "(the discovery URL is a placeholder)"
         elif s.type == "oauth2":
-            out = {"type": "oauth2", "flows": {"clientCredentials": {
-                "tokenUrl": f"{base}/oauth/token", "scopes": {sc: sc for sc in s.scopes}}}}
-            note = (note + " " if note else "") + "(the token URL is a placeholder)"
+            out = {"type": "oauth2", "flows": self._oauth_flows(s, base)}
+            if not s.token_url and not s.authorization_url:
+                note = (note + " " if note else "") + "(the token URL is a placeholder)"
         elif s.type == "mtls":
             out = {"type": "mutualTLS"}
         elif s.type == "session":
@@ -390,6 +430,20 @@ class _Builder:
             out["description"] = note
         out["x-designkit-type"] = s.type
         return out
+
+    @staticmethod
+    def _oauth_flows(s: AuthScheme, base: str) -> dict[str, Any]:
+        """The OAuth2 flow the design's URLs imply: both URLs, the authorization code flow; a
+        token URL alone, client credentials; an authorization URL alone, implicit; neither,
+        client credentials at a placeholder token URL."""
+        scopes = {sc: sc for sc in s.scopes}
+        if s.authorization_url and s.token_url:
+            return {"authorizationCode": {"authorizationUrl": s.authorization_url,
+                                          "tokenUrl": s.token_url, "scopes": scopes}}
+        if s.authorization_url:
+            return {"implicit": {"authorizationUrl": s.authorization_url, "scopes": scopes}}
+        return {"clientCredentials": {"tokenUrl": s.token_url or f"{base}/oauth/token",
+                                      "scopes": scopes}}
 
     # ------------------------------------------------------------------ webhooks
 

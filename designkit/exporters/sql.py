@@ -29,11 +29,30 @@ def snake(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "t"
 
 
+# PostgreSQL array element types: only items with a plain scalar column type. The rest (json,
+# binary, an entity or schema name) are documents, not scalars, and are stored as JSONB.
+_PG_ARRAY_ITEMS = frozenset({"string", "text", "integer", "number", "decimal", "boolean", "uuid",
+                             "datetime", "date", "enum", "email", "url"})
+
+
+def _is_pg_array(field: EntityField, dialect: str) -> bool:
+    return dialect == "postgresql" and field.type == "array" and field.items in _PG_ARRAY_ITEMS
+
+
 def _column_type(field: EntityField, dialect: str):
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql
 
     t = field.type
+    if t == "array":
+        # PostgreSQL: a native ARRAY of the item's column type for scalar items, so the database
+        # enforces the item type (and max_length, via VARCHAR(n)) the design states and `@>`/`&&`
+        # queries can use a GIN index; JSONB for items that are objects (an entity or schema
+        # name), json or binary, which ARRAY cannot type. SQLite has no array type: JSON.
+        if _is_pg_array(field, dialect):
+            item = field.model_copy(update={"type": field.items, "items": None})
+            return postgresql.ARRAY(_column_type(item, dialect))
+        return postgresql.JSONB() if dialect == "postgresql" else sa.JSON()
     if t in ("string", "email", "url", "enum"):
         length = field.max_length
         if t == "enum" and field.enum and all(isinstance(v, int) and not isinstance(v, bool)
@@ -67,11 +86,14 @@ def _server_default(field: EntityField, dialect: str):
     return str(value)           # SQLAlchemy quotes a plain string default
 
 
-def _bounds(table_name: str, field: EntityField, col) -> list:
-    """CHECK constraints for the field's enum values and numeric bounds on column ``col``."""
+def _bounds(table_name: str, field: EntityField, col, dialect: str = "postgresql") -> list:
+    """CHECK constraints for the field's enum values and numeric bounds on column ``col``, or
+    for an array, its item count."""
     import sqlalchemy as sa
 
     checks = []
+    if field.type == "array":
+        return _array_bounds(table_name, field, col, dialect)
     if field.enum:
         checks.append(sa.CheckConstraint(col.in_(list(field.enum)),
                                          name=f"ck_{table_name}_{field.name}_enum"[:63]))
@@ -81,6 +103,27 @@ def _bounds(table_name: str, field: EntityField, col) -> list:
     if field.maximum is not None and field.type in ("integer", "number", "decimal"):
         checks.append(sa.CheckConstraint(col <= _num(field.maximum),
                                          name=f"ck_{table_name}_{field.name}_max"[:63]))
+    return checks
+
+
+def _array_bounds(table_name: str, field: EntityField, col, dialect: str) -> list:
+    """CHECK constraints for an array column's item count (its item bounds are not checked)."""
+    import sqlalchemy as sa
+
+    if field.max_items is None and not field.min_items:
+        return []
+    # the element count: cardinality() of a PostgreSQL ARRAY, jsonb_array_length() of JSONB,
+    # json_array_length() of SQLite JSON
+    fn = ("cardinality" if _is_pg_array(field, dialect) else "jsonb_array_length") \
+        if dialect == "postgresql" else "json_array_length"
+    count = getattr(sa.func, fn)(col)
+    checks = []
+    if field.min_items:
+        checks.append(sa.CheckConstraint(count >= field.min_items,
+                                         name=f"ck_{table_name}_{field.name}_min_items"[:63]))
+    if field.max_items is not None:
+        checks.append(sa.CheckConstraint(count <= field.max_items,
+                                         name=f"ck_{table_name}_{field.name}_max_items"[:63]))
     return checks
 
 
@@ -170,7 +213,7 @@ class _Schema:
                 unique=(f.unique or f.name in uniques_from_rel) and f.name not in pk or None,
                 server_default=_server_default(f, self.dialect))
             columns.append(column)
-            checks += _bounds(table.name, f, column)
+            checks += _bounds(table.name, f, column, self.dialect)
         t = sa.Table(table.name, self.metadata, *columns, *checks)
         for i, index in enumerate(table.indexes):
             unknown = [c for c in index.columns if c not in names]

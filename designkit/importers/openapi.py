@@ -253,10 +253,11 @@ class _Importer:
             return merged, path
         return schema, path
 
-    def field_of(self, name: str, schema: Any, path: KeyPath, required: bool) -> dict[str, Any]:
+    def field_of(self, name: str, schema: Any, path: KeyPath, required: bool,
+                 depth: int = 0) -> dict[str, Any]:
         """A design field (type, bounds) from a property or parameter schema."""
         ref = schema.get("$ref") if isinstance(schema, dict) else None
-        flat, _ = self._flatten(schema, path)
+        flat, fpath = self._flatten(schema, path)
         out: dict[str, Any] = _Flow(name=_name(name))
         types = flat.get("type")
         nullable = bool(flat.get("nullable"))
@@ -273,23 +274,30 @@ class _Importer:
                     "decimal": "decimal"}.get(fmt, "string")
         elif types in ("integer", "number", "boolean"):
             kind = types
+        elif types == "array" and depth < 8:
+            kind = "array"
         else:
             kind = "json"
         out["type"] = kind
         out["required"] = bool(required) and not nullable
+        if kind == "array":
+            self._array(out, flat, fpath, depth)
+            bounds = {}    # an array's own bounds are its items'; the item's bounds come from _array
+        else:
+            bounds = flat
         if enum:
             out["enum"] = enum
         for key, attr, cast in (("maxLength", "max_length", int), ("minLength", "min_length", int),
                                 ("minimum", "minimum", float), ("maximum", "maximum", float)):
-            value = flat.get(key)
+            value = bounds.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 if attr == "max_length" and value < 1:
                     continue
                 if attr == "min_length" and value < 0:
                     continue
                 out[attr] = int(value) if cast is int or float(value).is_integer() else value
-        if isinstance(flat.get("pattern"), str):
-            out["pattern"] = flat["pattern"]
+        if isinstance(bounds.get("pattern"), str):
+            out["pattern"] = bounds["pattern"]
         if isinstance(flat.get("description"), str) and flat["description"].strip():
             out["description"] = " ".join(flat["description"].split())
         elif ref and ref.startswith("#/components/schemas/"):
@@ -298,6 +306,25 @@ class _Importer:
         if isinstance(default, (str, int, float, bool)) and kind != "json":
             out["default"] = default
         return out
+
+    def _array(self, out: dict[str, Any], flat: dict, path: KeyPath, depth: int) -> None:
+        """Fill an array field's items, item count bounds and per-item bounds from ``flat``."""
+        items = flat.get("items")
+        if isinstance(items, dict) and items:
+            name = self._component_name(items["$ref"]) if isinstance(items.get("$ref"), str) else None
+            if name in self.entities:
+                out["items"] = _name(name)
+            else:
+                inner = self.field_of("item", items, path + ("items",), True, depth + 1)
+                # an array of arrays keeps the outer one; its items stay json
+                out["items"] = "json" if inner["type"] == "array" else inner["type"]
+                for key in ("enum", "max_length", "min_length", "minimum", "maximum", "pattern"):
+                    if key in inner and inner["type"] != "array":
+                        out[key] = inner[key]
+        for key, attr, least in (("maxItems", "max_items", 1), ("minItems", "min_items", 0)):
+            value = flat.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+                out[attr] = value
 
     def fields_of(self, schema: Any, path: KeyPath, *, entity: bool = False) -> list[dict[str, Any]]:
         """Design fields from an object schema's properties (defaults only for entity fields)."""
@@ -656,15 +683,17 @@ class _Importer:
             elif kind == "oauth2":
                 item["type"] = "oauth2"
                 scopes: list[str] = []
-                for flow in (s.get("flows") or {}).values():
+                flows = s.get("flows") if isinstance(s.get("flows"), dict) else {}
+                for flow in flows.values():
                     if isinstance(flow, dict) and isinstance(flow.get("scopes"), dict):
                         scopes += [_name(sc) for sc in flow["scopes"] if _name(sc) not in scopes]
                 if scopes:
                     item["scopes"] = scopes
+                notes += _oauth_urls_of(item, flows)
             elif kind == "openIdConnect":
                 item["type"] = "oidc"
-                if s.get("openIdConnectUrl"):
-                    notes.append(f"discovery: {s['openIdConnectUrl']}")
+                if isinstance(s.get("openIdConnectUrl"), str) and s["openIdConnectUrl"].strip():
+                    item["openid_connect_url"] = s["openIdConnectUrl"].strip()
             elif kind == "mutualTLS":
                 item["type"] = "mtls"
             else:
@@ -675,6 +704,32 @@ class _Importer:
             self.scheme_types[key] = item["type"]
             out.append(item)
         return out
+
+
+_FLOW_ORDER = ("authorizationCode", "clientCredentials", "implicit", "password")
+# the flow the exporter writes back for each pair of URLs the design keeps
+_FLOW_OF_URLS = {(True, True): "authorizationCode", (False, True): "clientCredentials",
+                 (True, False): "implicit"}
+
+
+def _oauth_urls_of(item: dict[str, Any], flows: dict[str, Any]) -> list[str]:
+    """Keep the URLs of one OAuth2 flow (the first of authorization code, client credentials,
+    implicit, password); return notes on what the design cannot say (other flows, refresh URL)."""
+    present = [f for f in _FLOW_ORDER if isinstance(flows.get(f), dict)]
+    present += [f for f in flows if f not in present and isinstance(flows[f], dict)]
+    if not present:
+        return []
+    chosen, flow = present[0], flows[present[0]]
+    for key, attr in (("authorizationUrl", "authorization_url"), ("tokenUrl", "token_url")):
+        if isinstance(flow.get(key), str) and flow[key].strip():
+            item[attr] = flow[key].strip()
+    notes = []
+    kept = _FLOW_OF_URLS.get(("authorization_url" in item, "token_url" in item))
+    if len(present) > 1 or (kept and kept != chosen):
+        notes.append("OpenAPI flows: " + ", ".join(present) + f"; the design keeps the URLs of {chosen}")
+    if isinstance(flow.get("refreshUrl"), str) and flow["refreshUrl"].strip():
+        notes.append(f"refresh URL: {flow['refreshUrl'].strip()}")
+    return notes
 
 
 def import_openapi(path: str | Path, *, name: str | None = None) -> dict[str, Any]:

@@ -75,17 +75,18 @@ _SIZE_TYPES = ("json", "binary")
 @rule("API003", "api.input-bounds", "error", step="api", seed=seeds.V_INPUTS, risk="medium",
       tiers={"C": "warning"})
 def input_bounds(ctx):
-    """Every input has bounds: lengths on strings, ranges on numbers, a size limit on bodies.
+    """Every input has bounds: lengths on strings, ranges on numbers, counts on arrays, a size limit on bodies.
 
     Why: Unbounded inputs are the cheapest denial of service and the usual source of overflow,
     truncation and storage surprises.
-    Fix: Add `max_length` (or `enum`/`pattern`) to strings, `minimum` and `maximum` to numbers, and
-    `max_bytes` to each request body.
+    Fix: Add `max_length` (or `enum`/`pattern`) to strings, `minimum` and `maximum` to numbers,
+    `max_items` to arrays (and the item bounds to arrays of strings or numbers), and `max_bytes`
+    to each request body.
     Plan: In the API step, set a bound on every parameter and body field, and a body size limit.
     Bad:
-        parameters: [{name: limit, in: query, type: integer}]
+        parameters: [{name: limit, in: query, type: integer}, {name: tags, in: query, type: array, items: string}]
     Good:
-        parameters: [{name: limit, in: query, type: integer, minimum: 1, maximum: 100}]
+        parameters: [{name: limit, in: query, type: integer, minimum: 1, maximum: 100}, {name: tags, in: query, type: array, items: string, max_length: 40, max_items: 10}]
     """
     seen_schemas: set[str] = set()
     for kp, ep in ctx.endpoints():

@@ -315,4 +315,11 @@ def field_is_bounded(f) -> str | None:
             return f"{f.type} without {' and '.join(missing)}"
     elif f.type == "enum" and not f.enum:
         return "enum without its allowed values"
+    elif f.type == "array":
+        if f.max_items is None:
+            return "array without max_items"
+        if f.items in ("string", "text", "email", "url", "integer", "number", "decimal", "enum"):
+            why = field_is_bounded(f.model_copy(update={"type": f.items, "items": None}))
+            if why:
+                return f"array items: {why}"
     return None
