@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -89,12 +90,10 @@ def test_invalid_value_is_refused_in_the_form(design: Path):
     _, endpoints, saver = endpoints_form(session)
     i = select(endpoints, "listEvents")
     endpoints.inputs[("path",)].value = "v1/events"
-    endpoints.inputs[("responses", 0, "status")].value = "two hundred"
     endpoints.save_button.click()
     assert saver.last_level == "error"
     assert f"api.endpoints[{i}].path: path 'v1/events' must start with /" in saver.last_message
     assert "fix: write /v1/events" in saver.last_message
-    assert f"api.endpoints[{i}].responses[0].status: expected a whole number" in saver.last_message
     assert str(design) in saver.last_message
     assert design.read_bytes() == before and session.refreshes == 0
 
@@ -277,3 +276,401 @@ def test_with_real_step_session(design: Path, tmp_path: Path):
     access.save_button.click()
     assert form.dk_saver.last_level == "ok", form.dk_saver.last_message
     assert session.design.api.endpoints[i].rate_limit.limit == "20/second"
+
+
+# --------------------------------------------------------------------------- issue 4: the rest
+# of the design: parameters, responses, schemas, channels, webhooks, indexes, waivers
+
+CHAT = EXAMPLE.parents[1] / "chat-service" / "design.yaml"
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> Path:
+    target = tmp_path / "chat.yaml"
+    shutil.copyfile(CHAT, target)
+    return target
+
+
+def comments(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
+
+
+def saved_ok(saver, session, refreshes: int) -> None:
+    assert saver.last_level == "ok", saver.last_message
+    assert session.refreshes == refreshes
+
+
+def refused(saver, path: Path, before: bytes, key_path: str) -> None:
+    """The save was refused with the loader's message naming ``key_path``; nothing written."""
+    assert saver.last_level == "error", saver.last_message
+    assert f"{key_path}:" in saver.last_message
+    assert "nothing was saved" in saver.last_message
+    assert path.read_bytes() == before
+
+
+def force(box, value: str) -> None:
+    """Type a value a dropdown does not offer (as an odd value in the file would show)."""
+    box.options = (*box.options, value)
+    box.value = value
+
+
+def test_nested_lists_are_inside_their_parent_tab(design: Path):
+    form = build_form(FakeSession("api", design))
+    tabs = form.children[0]
+    titles = [tabs.get_title(i) for i in range(len(tabs.children))]
+    assert titles == ["Endpoints", "API", "Error codes", "Schemas", "Channels", "Webhooks",
+                      "Decisions", "Waivers"]
+    parts = form.dk_parts
+    assert parts["Parameters"].widget in parts["Endpoints"].sub_panel.children
+    assert parts["Responses"].widget in parts["Endpoints"].sub_panel.children
+    assert parts["Parameters"].select.options == ()            # no endpoint selected yet
+    assert parts["Parameters"].save_button.disabled
+
+
+def test_endpoint_parameters_follow_the_endpoint_and_save(design: Path):
+    session = FakeSession("api", design)
+    before_comments = comments(design)
+    form, endpoints, saver = endpoints_form(session)
+    params = form.dk_parts["Parameters"]
+    e = select(endpoints, "listEvents")
+    assert [label.split()[-2:] for label, _ in params.select.options][0] == ["provider", "(enum)"]
+    assert len(params.select.options) == 4
+    p = select(params, "limit")
+    assert params.inputs[("in",)].value == "query" and params.inputs[("maximum",)].value == "100"
+    params.inputs[("maximum",)].value = "50"
+    params.save_button.click()
+    saved_ok(saver, session, 1)
+    assert load_design(design).design.api.endpoints[e].parameters[p].maximum == 50
+    assert params.index == p                                   # still editing the same parameter
+
+    params.add_button.click()
+    assert params.inputs[("in",)].value == "query"             # the new item's defaults
+    params.inputs[("name",)].value = "sort"
+    params.inputs[("enum",)].value = "newest, oldest"
+    params.inputs[("type",)].value = "enum"
+    params.save_button.click()
+    saved_ok(saver, session, 2)
+    added = load_design(design).design.api.endpoints[e].parameters[-1]
+    assert (added.name, added.location, added.type, added.enum) == ("sort", "query", "enum",
+                                                                     ["newest", "oldest"])
+    assert params.index == 4
+
+    select(params, "cursor")
+    params.remove_button.click()
+    saved_ok(saver, session, 3)
+    names = [x.name for x in load_design(design).design.api.endpoints[e].parameters]
+    assert names == ["provider", "status", "limit", "sort"]
+
+    select(endpoints, "ingestWebhook")                         # the sub-list follows
+    assert params.index is None and len(params.select.options) == 2
+    assert comments(design) == before_comments
+
+
+def test_parameter_in_body_is_refused(design: Path):
+    session = FakeSession("api", design)
+    form, endpoints, saver = endpoints_form(session)
+    params = form.dk_parts["Parameters"]
+    e = select(endpoints, "ingestWebhook")
+    p = select(params, "provider")
+    before = design.read_bytes()
+    force(params.inputs[("in",)], "body")
+    params.save_button.click()
+    refused(saver, design, before, f"api.endpoints[{e}].parameters[{p}].in")
+    assert "'body' is not allowed here" in saver.last_message
+    assert session.refreshes == 0
+
+
+def test_every_response_of_an_endpoint(design: Path):
+    session = FakeSession("api", design)
+    form, endpoints, saver = endpoints_form(session)
+    responses = form.dk_parts["Responses"]
+    e = select(endpoints, "ingestWebhook")
+    assert len(responses.select.options) == 1
+    responses.add_button.click()
+    responses.inputs[("status",)].value = "409"
+    responses.inputs[("schema",)].value = "Ack"
+    responses.inputs[("description",)].value = "A different body under a seen key."
+    responses.save_button.click()
+    saved_ok(saver, session, 1)
+    saved = load_design(design).design.api.endpoints[e].responses
+    assert [(r.status, r.schema_) for r in saved] == [(200, "Ack"), (409, "Ack")]
+
+    before = design.read_bytes()
+    responses.inputs[("status",)].value = "99"
+    responses.save_button.click()
+    refused(saver, design, before, f"api.endpoints[{e}].responses[1].status")
+
+    responses.inputs[("status",)].value = "422"
+    responses.save_button.click()
+    saved_ok(saver, session, 2)
+    assert load_design(design).design.api.endpoints[e].responses[1].status == 422
+    responses.remove_button.click()
+    saved_ok(saver, session, 3)
+    assert len(load_design(design).design.api.endpoints[e].responses) == 1
+    assert design.read_text() == EXAMPLE.read_text()
+
+
+def test_named_schemas_and_their_fields(design: Path):
+    session = FakeSession("api", design)
+    form = build_form(session)
+    saver, schemas, fields = form.dk_saver, form.dk_parts["Schemas"], form.dk_parts["Schema fields"]
+    s = select(schemas, "EventSummary")
+    f = select(fields, "event_type")
+    assert fields.inputs[("max_length",)].value == "100"
+    fields.inputs[("max_length",)].value = "200"
+    fields.save_button.click()
+    saved_ok(saver, session, 1)
+    assert load_design(design).design.api.schemas[s].fields[f].max_length == 200
+
+    before = design.read_bytes()
+    fields.inputs[("max_length",)].value = "0"
+    fields.save_button.click()
+    refused(saver, design, before, f"api.schemas[{s}].fields[{f}].max_length")
+
+    fields.add_button.click()
+    fields.inputs[("name",)].value = "attempts"
+    fields.inputs[("type",)].value = "integer"
+    fields.inputs[("minimum",)].value = "0"
+    fields.save_button.click()
+    saved_ok(saver, session, 2)
+    added = load_design(design).design.api.schemas[s].fields[-1]
+    assert (added.name, added.type, added.minimum) == ("attempts", "integer", 0)
+
+    schemas.add_button.click()
+    schemas.inputs[("name",)].value = "Problem"
+    schemas.inputs[("description",)].value = "RFC 9457 problem details."
+    schemas.inputs[("unknown_fields",)].value = "reject"
+    schemas.save_button.click()
+    saved_ok(saver, session, 3)
+    assert fields.path == ("api", "schemas", 3, "fields") and fields.items() == []
+    fields.add_button.click()
+    fields.inputs[("name",)].value = "title"
+    fields.save_button.click()
+    saved_ok(saver, session, 4)
+    problem = load_design(design).design.api.schemas[-1]
+    assert (problem.name, problem.unknown_fields, [x.name for x in problem.fields]) == (
+        "Problem", "reject", ["title"])
+    schemas.remove_button.click()
+    saved_ok(saver, session, 5)
+    assert [x.name for x in load_design(design).design.api.schemas] == ["Ack", "EventSummary",
+                                                                       "ProviderPayload"]
+    assert comments(design) == comments(EXAMPLE)
+
+
+def test_channels_and_their_fields(chat: Path):
+    session = FakeSession("api", chat)
+    form = build_form(session)
+    saver, channels, fields = form.dk_saver, form.dk_parts["Channels"], form.dk_parts["Channel fields"]
+    c = select(channels, "room-stream")
+    assert channels.inputs[("kind",)].value == "websocket"
+    assert channels.inputs[("rate_limit", "limit")].value == "20/second"
+    channels.inputs[("rate_limit", "limit")].value = "10/second"
+    channels.save_button.click()
+    saved_ok(saver, session, 1)
+    assert load_design(chat).design.api.channels[c].rate_limit.limit == "10/second"
+
+    f = select(fields, "room_id")
+    fields.inputs[("required",)].value = "false"
+    fields.save_button.click()
+    saved_ok(saver, session, 2)
+    assert load_design(chat).design.api.channels[c].fields[f].required is False
+
+    channels.add_button.click()
+    assert channels.inputs[("kind",)].value == "event"
+    channels.inputs[("name",)].value = "message-events"
+    channels.inputs[("path",)].value = "chat.messages.v1"
+    channels.inputs[("message",)].value = "Message"
+    channels.inputs[("auth",)].value = "member-oidc"
+    channels.save_button.click()
+    saved_ok(saver, session, 3)
+    added = load_design(chat).design.api.channels[-1]
+    assert (added.name, added.kind, added.direction, added.message) == (
+        "message-events", "event", "publish", "Message")
+
+    before = chat.read_bytes()
+    force(channels.inputs[("direction",)], "sideways")
+    channels.save_button.click()
+    refused(saver, chat, before, "api.channels[1].direction")
+    channels.new()
+    select(channels, "message-events")
+    channels.remove_button.click()
+    saved_ok(saver, session, 4)
+    assert len(load_design(chat).design.api.channels) == 1
+    assert comments(chat) == comments(CHAT)
+
+
+def test_outbound_webhooks_into_an_empty_list(chat: Path):
+    session = FakeSession("api", chat)
+    form = build_form(session)
+    saver, hooks, fields = form.dk_saver, form.dk_parts["Webhooks"], form.dk_parts["Webhook fields"]
+    assert hooks.select.options == ()
+    before = chat.read_bytes()
+    hooks.add_button.click()
+    hooks.inputs[("name",)].value = "message-posted"
+    hooks.save_button.click()                                   # no event: refused
+    refused(saver, chat, before, "api.webhooks[0].event")
+    hooks.inputs[("event",)].value = "message.created"
+    hooks.inputs[("signing",)].value = "HMAC-SHA256 in X-Signature"
+    hooks.save_button.click()
+    saved_ok(saver, session, 1)
+    fields.add_button.click()
+    fields.inputs[("name",)].value = "message_id"
+    fields.inputs[("type",)].value = "uuid"
+    fields.save_button.click()
+    saved_ok(saver, session, 2)
+    hook = load_design(chat).design.api.webhooks[0]
+    assert (hook.name, hook.event, hook.signing) == ("message-posted", "message.created",
+                                                     "HMAC-SHA256 in X-Signature")
+    assert [(x.name, x.type) for x in hook.fields] == [("message_id", "uuid")]
+    hooks.inputs[("delivery",)].value = "At least once, 5 retries with backoff."
+    hooks.save_button.click()
+    saved_ok(saver, session, 3)
+    assert load_design(chat).design.api.webhooks[0].delivery.startswith("At least once")
+    hooks.remove_button.click()
+    saved_ok(saver, session, 4)
+    assert load_design(chat).design.api.webhooks == []
+    assert comments(chat) == comments(CHAT)
+
+
+def test_table_indexes(design: Path):
+    session = FakeSession("persistence", design)
+    form = build_form(session)
+    saver, tables, indexes = form.dk_saver, form.dk_parts["Tables"], form.dk_parts["Indexes"]
+    t = select(tables, "webhook_events")
+    assert len(indexes.select.options) == 2
+    i = select(indexes, "ix_events_status_received")
+    before = design.read_bytes()
+    indexes.inputs[("columns",)].value = ""
+    indexes.save_button.click()
+    refused(saver, design, before, f"persistence.tables[{t}].indexes[{i}].columns")
+
+    indexes.inputs[("columns",)].value = "status, received_at, id"
+    indexes.save_button.click()
+    saved_ok(saver, session, 1)
+    assert load_design(design).design.persistence.tables[t].indexes[i].columns == [
+        "status", "received_at", "id"]
+
+    indexes.add_button.click()
+    indexes.inputs[("name",)].value = "ix_events_received"
+    indexes.save_button.click()                                 # a new index with no columns
+    refused(saver, design, design.read_bytes(), f"persistence.tables[{t}].indexes[2].columns")
+    indexes.inputs[("columns",)].value = "received_at"
+    indexes.inputs[("unique",)].value = "false"
+    indexes.save_button.click()
+    saved_ok(saver, session, 2)
+    added = load_design(design).design.persistence.tables[t].indexes[-1]
+    assert (added.name, added.columns) == ("ix_events_received", ["received_at"])
+    indexes.remove_button.click()
+    saved_ok(saver, session, 3)
+    assert len(load_design(design).design.persistence.tables[t].indexes) == 2
+    assert "(3 indexes)" not in " ".join(label for label, _ in tables.select.options)
+    assert comments(design) == comments(EXAMPLE)
+
+
+def fake_finding(code: str, key_path: str, step: str = "api"):
+    from designkit.findings import Finding
+    return Finding(code=code, name="x", severity="warning", step=step, message="something is open",
+                   key_path=key_path, line=None, fix="")
+
+
+@pytest.mark.parametrize("step", [s.id for s in STEPS])
+def test_waivers_on_every_step_next_to_decisions(design: Path, step: str):
+    form = build_form(FakeSession(step, design))
+    tabs = form.children[0]
+    titles = [tabs.get_title(i) for i in range(len(tabs.children))]
+    assert titles[-2:] == ["Decisions", "Waivers"]
+
+
+def test_waive_a_finding_from_the_form(design: Path):
+    session = FakeSession("report", design)
+    session.findings = [fake_finding("API003", "api.endpoints[1].request", "api"),
+                        fake_finding("SEC002", "security.secrets[0]", "security")]
+    form = build_form(session)
+    saver, waivers = form.dk_saver, form.dk_parts["Waivers"]
+    assert len(waivers.picker.options) == 3
+    waivers.picker.value = 0
+    assert waivers.index is None
+    assert waivers.inputs[("rule",)].value == "API003"
+    assert waivers.inputs[("target",)].value == "api.endpoints[1].request"
+    before = design.read_bytes()
+    force(waivers.inputs[("status",)], "maybe")
+    waivers.save_button.click()
+    refused(saver, design, before, "waivers[0].status")
+    assert "'maybe' is not allowed here" in saver.last_message
+
+    waivers.inputs[("status",)].value = "accepted"
+    waivers.inputs[("justification",)].value = "Operators list events through the VPN only."
+    waivers.inputs[("owner",)].value = "platform team"
+    waivers.inputs[("expires",)].value = "2027-06-30"
+    waivers.save_button.click()
+    saved_ok(saver, session, 1)
+    saved = load_design(design).design.waivers
+    assert len(saved) == 1
+    assert (saved[0].rule, saved[0].target, saved[0].status, saved[0].owner, str(saved[0].expires)) == (
+        "API003", "api.endpoints[1].request", "accepted", "platform team", "2027-06-30")
+    assert waivers.index == 0
+
+    before = design.read_bytes()
+    waivers.inputs[("expires",)].value = "next summer"
+    waivers.save_button.click()
+    refused(saver, design, before, "waivers[0].expires")
+    waivers.inputs[("expires",)].value = "2027-12-31"
+    waivers.inputs[("status",)].value = "mitigated"
+    waivers.save_button.click()
+    saved_ok(saver, session, 2)
+    assert load_design(design).design.waivers[0].status == "mitigated"
+    waivers.remove_button.click()
+    saved_ok(saver, session, 3)
+    assert load_design(design).design.waivers == []
+    assert comments(design) == comments(EXAMPLE)
+
+
+def test_waiver_from_a_real_step_session_waives_the_finding(design: Path, tmp_path: Path):
+    notebook = pytest.importorskip("designkit.notebook")
+    text = design.read_text()
+    cut = re.search(r"\n  versioning:\n(    .*\n)*", text)
+    assert cut, "the example's api.versioning block moved"
+    design.write_text(text[:cut.start()] + "\n" + text[cut.end():])     # leaves API008 open
+    try:
+        session = notebook.open_step("api", design, tmp_path / "out")
+    except ImportError as exc:
+        pytest.skip(f"open_step is not usable yet: {exc}")
+    form = session.form()
+    waivers = form.dk_parts["Waivers"]
+    found = waivers.picker.dk_findings
+    assert [(f.code, f.key_path) for f in found] == [("API008", "api.versioning")]
+    finding = found[0]
+    waivers.picker.value = 0
+    waivers.inputs[("status",)].value = "accepted"
+    waivers.inputs[("justification",)].value = "Reviewed with the security team and accepted."
+    waivers.inputs[("owner",)].value = "api team"
+    waivers.save_button.click()
+    assert form.dk_saver.last_level == "ok", form.dk_saver.last_message
+    match = [f for f in session.findings if f.code == finding.code and f.key_path == finding.key_path]
+    assert match and all(f.waived for f in match)
+    assert waivers.picker.dk_findings == [] and waivers.picker.disabled
+    saved = session.design.waivers[0]
+    assert (saved.rule, saved.target, saved.status) == ("API008", "api.versioning", "accepted")
+
+
+def test_array_schema_field_when_the_model_has_arrays(design: Path):
+    from designkit import model
+    if "max_items" not in model.SchemaField.model_fields:
+        pytest.skip("the model has no array fields yet")
+    session = FakeSession("api", design)
+    form = build_form(session)
+    saver, schemas, fields = form.dk_saver, form.dk_parts["Schemas"], form.dk_parts["Schema fields"]
+    s = select(schemas, "Ack")
+    fields.add_button.click()
+    fields.inputs[("name",)].value = "warnings"
+    fields.inputs[("type",)].value = "array"
+    fields.inputs[("items",)].value = "string"
+    fields.inputs[("max_items",)].value = "0"
+    before = design.read_bytes()
+    fields.save_button.click()
+    refused(saver, design, before, f"api.schemas[{s}].fields[2].max_items")
+    fields.inputs[("max_items",)].value = "10"
+    fields.save_button.click()
+    saved_ok(saver, session, 1)
+    added = load_design(design).design.api.schemas[s].fields[-1]
+    assert (added.type, added.items, added.max_items) == ("array", "string", 10)

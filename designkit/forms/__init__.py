@@ -15,26 +15,62 @@ import ipywidgets as w
 
 from ..errors import UsageError
 from . import steps as s
-from .widgets import ListForm, Saver, SectionForm, apply_edits
+from .widgets import ListForm, Saver, SectionForm, SubListForm, apply_edits
 
 
 def _decision_tab(saver: Saver) -> ListForm:
     return ListForm(saver, s.DECISIONS)
 
 
+def _with_subs(saver: Saver, parent: ListForm, subs: list[tuple[str, tuple, Any]]
+               ) -> list[tuple[str, Any]]:
+    """Sub-lists of ``parent``'s selected item, in a panel under it (inside its tab, not tabs)."""
+    made = [(title, SubListForm(saver, parent, key, spec)) for title, key, spec in subs]
+    for _, form in made:
+        form.in_parent_tab = True
+    panel = w.Accordion(children=[form.widget for _, form in made],
+                        titles=tuple(form.spec.title for _, form in made))
+    parent.widget.children = (*parent.widget.children,
+                              w.HTML("<b>In the selected item</b> (select it above, then open a list)"),
+                              panel)
+    parent.sub_panel = panel
+    return made
+
+
 def _entity_fields(saver: Saver, entities: ListForm) -> ListForm:
-    spec = s.L(("data_model", "entities", 0, "fields"), "Fields of the selected entity",
-               s.ENTITY_FIELDS, lambda f: f"{f.name}: {f.type}"
-               f"{'' if f.required else '?'} {f.classification or ''}", {"type": "string"})
-    form = ListForm(saver, spec, base=lambda: (("data_model", "entities", entities.index, "fields")
-                                               if entities.index is not None else None))
+    return SubListForm(saver, entities, ("fields",), s.L(
+        ("data_model", "entities", 0, "fields"), "Fields of the selected entity", s.ENTITY_FIELDS,
+        lambda f: f"{f.name}: {f.type}{'' if f.required else '?'} {f.classification or ''}",
+        {"type": "string"}))
 
-    def follow(change: dict) -> None:
-        form.index = None
-        form.load()
 
-    entities.select.observe(follow, names="value")
-    return form
+def _api_parts(saver: Saver) -> list[tuple[str, Any]]:
+    endpoints = ListForm(saver, s.ENDPOINTS)
+    schemas = ListForm(saver, s.SCHEMAS)
+    channels = ListForm(saver, s.CHANNELS)
+    webhooks = ListForm(saver, s.WEBHOOKS)
+    return [
+        ("Endpoints", endpoints),
+        *_with_subs(saver, endpoints, [("Parameters", ("parameters",), s.PARAMETERS),
+                                       ("Responses", ("responses",), s.RESPONSES)]),
+        ("API", SectionForm(saver, ("api",), s.API_FIELDS, "Versioning and error model")),
+        ("Error codes", ListForm(saver, s.ERROR_CODES)),
+        ("Schemas", schemas),
+        *_with_subs(saver, schemas, [("Schema fields", ("fields",), s.SCHEMA_FIELDS)]),
+        ("Channels", channels),
+        *_with_subs(saver, channels, [("Channel fields", ("fields",), s.CHANNEL_FIELDS)]),
+        ("Webhooks", webhooks),
+        *_with_subs(saver, webhooks, [("Webhook fields", ("fields",), s.WEBHOOK_FIELDS)]),
+    ]
+
+
+def _persistence_parts(saver: Saver) -> list[tuple[str, Any]]:
+    tables = ListForm(saver, s.TABLES)
+    return [("Stores", ListForm(saver, s.STORES)), ("Tables", tables),
+            *_with_subs(saver, tables, [("Indexes", ("indexes",), s.INDEXES)]),
+            ("Access patterns", ListForm(saver, s.ACCESS_PATTERNS)),
+            ("Migrations", SectionForm(saver, ("persistence",), s.PERSISTENCE_FIELDS,
+                                       "Migrations and idempotency"))]
 
 
 def _parts(step_id: str, saver: Saver) -> list[tuple[str, Any]]:
@@ -46,9 +82,7 @@ def _parts(step_id: str, saver: Saver) -> list[tuple[str, Any]]:
         entities = ListForm(saver, s.ENTITIES)
         return [("Entities", entities), ("Fields", _entity_fields(saver, entities))]
     if step_id == "api":
-        return [("Endpoints", ListForm(saver, s.ENDPOINTS)),
-                ("API", SectionForm(saver, ("api",), s.API_FIELDS, "Versioning and error model")),
-                ("Error codes", ListForm(saver, s.ERROR_CODES))]
+        return _api_parts(saver)
     if step_id == "security":
         return [("Endpoint access", ListForm(saver, s.ENDPOINT_SECURITY)),
                 ("Authentication", ListForm(saver, s.AUTH_SCHEMES)),
@@ -58,10 +92,7 @@ def _parts(step_id: str, saver: Saver) -> list[tuple[str, Any]]:
         return [("Components", ListForm(saver, s.COMPONENTS)),
                 ("Dependencies", ListForm(saver, s.DEPENDENCIES))]
     if step_id == "persistence":
-        return [("Stores", ListForm(saver, s.STORES)), ("Tables", ListForm(saver, s.TABLES)),
-                ("Access patterns", ListForm(saver, s.ACCESS_PATTERNS)),
-                ("Migrations", SectionForm(saver, ("persistence",), s.PERSISTENCE_FIELDS,
-                                           "Migrations and idempotency"))]
+        return _persistence_parts(saver)
     if step_id == "reliability":
         return [("Failure policies", ListForm(saver, s.FAILURE_POLICIES)),
                 ("Consistency", SectionForm(saver, ("reliability",), s.RELIABILITY_FIELDS,
@@ -79,6 +110,44 @@ def _parts(step_id: str, saver: Saver) -> list[tuple[str, Any]]:
     if step_id == "report":
         return [("Summary", _ReportSummary(saver))]
     raise UsageError(f"no form for step {step_id!r}")
+
+
+def _open_findings(saver: Saver) -> list:
+    return [f for f in getattr(saver.session, "findings", []) or [] if not f.waived]
+
+
+def _waiver_tab(saver: Saver) -> ListForm:
+    """The waivers list, with a picker that starts a waiver for one of this step's open findings."""
+    waivers = ListForm(saver, s.WAIVERS)
+    picker = w.Dropdown(description="Waive a finding", style={"description_width": "180px"},
+                        layout=w.Layout(width="95%"))
+
+    def fill() -> None:
+        found = _open_findings(saver)
+        options = [(f"{f.code} {f.key_path}: {f.message}"[:160], i) for i, f in enumerate(found)]
+        picker.options = [("(choose an open finding to prefill a new waiver)", None), *options]
+        picker.value = None
+        picker.dk_findings = found
+        picker.disabled = not options
+
+    def waive(change: dict) -> None:
+        if change["new"] is None:
+            return
+        finding = picker.dk_findings[change["new"]]
+        waivers.new()
+        waivers.inputs[("rule",)].value = finding.code
+        waivers.inputs[("target",)].value = finding.key_path or "*"
+        waivers.editing.value = (f"<i>A new waiver for {html.escape(finding.code)} at "
+                                 f"{html.escape(finding.key_path or '*')}: choose a status, write "
+                                 "why, then Save</i>")
+
+    picker.observe(waive, names="value")
+    fill()
+    saver.listeners.append(fill)
+    children = list(waivers.widget.children)
+    waivers.widget.children = (children[0], picker, *children[1:])
+    waivers.picker = picker
+    return waivers
 
 
 class _ReportSummary:
@@ -104,11 +173,13 @@ class _ReportSummary:
 
 
 def build_form(session: Any) -> w.Widget:
-    """The ipywidgets form for ``session.step``: its decisions plus a decision-record tab."""
+    """The ipywidgets form for ``session.step``: its decisions plus decision-record and waiver tabs."""
     saver = Saver(session)
-    parts = _parts(session.step.id, saver) + [("Decisions", _decision_tab(saver))]
-    tabs = w.Tab(children=[part.widget for _, part in parts])
-    for i, (title, _) in enumerate(parts):
+    parts = _parts(session.step.id, saver) + [("Decisions", _decision_tab(saver)),
+                                              ("Waivers", _waiver_tab(saver))]
+    shown = [(title, part) for title, part in parts if not getattr(part, "in_parent_tab", False)]
+    tabs = w.Tab(children=[part.widget for _, part in shown])
+    for i, (title, _) in enumerate(shown):
         tabs.set_title(i, title)
     codes = sorted({f.code for f in getattr(session, "findings", []) or [] if not f.waived})
     hint = (f"Open findings in this step: {', '.join(codes)}. " if codes else "") + \
@@ -121,4 +192,4 @@ def build_form(session: Any) -> w.Widget:
     return form
 
 
-__all__ = ["ListForm", "SectionForm", "Saver", "apply_edits", "build_form"]
+__all__ = ["ListForm", "SectionForm", "Saver", "SubListForm", "apply_edits", "build_form"]

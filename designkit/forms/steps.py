@@ -27,6 +27,18 @@ def lit(cls: type, field: str) -> tuple[str, ...]:
     return _choices(cls.model_fields[field].annotation)
 
 
+def if_in_model(cls: type, *specs: F) -> tuple[F, ...]:
+    """Only the specs whose first key the model knows (for keys newer than this form)."""
+    keys = {info.alias or name for name, info in cls.model_fields.items()}
+    return tuple(spec for spec in specs if spec.path[0] in keys)
+
+
+def array_fields(cls: type) -> tuple[F, ...]:
+    """Items and their count, for a field of type array (when the model has arrays)."""
+    return if_in_model(cls, F(("items",), "Array items", help="type array: a field type or schema name"),
+                       F(("min_items",), "Min items", "int"), F(("max_items",), "Max items", "int"))
+
+
 def auth_schemes(design: m.Design) -> list[str]:
     return [s.name for s in design.security.authentication] + ["public"]
 
@@ -91,6 +103,7 @@ ENTITY_FIELDS = (
     F(("classification",), "Classification", "choice", lit(m.EntityField, "classification"),
       help="overrides the entity's"),
     F(("max_length",), "Max length", "int"), F(("enum",), "Enum values", "csv"),
+    *array_fields(m.EntityField),
     F(("description",), "Description"),
 )
 
@@ -111,8 +124,6 @@ ENDPOINT_FIELDS = (
     F(("public_justification",), "Public justification", "textarea",
       help="why it is safe without authentication"),
     F(("request", "schema"), "Request schema", clears=("request",), help="entity or api.schemas name"),
-    F(("responses", 0, "status"), "Response status", "int"),
-    F(("responses", 0, "schema"), "Response schema", help="e.g. Order or Order[]"),
     F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",), help="e.g. 100/minute"),
     F(("rate_limit", "key"), "Rate limit per", help="client, ip, user, tenant"),
     F(("idempotency", "strategy"), "Idempotency", "choice", lit(m.Idempotency, "strategy"),
@@ -141,6 +152,9 @@ AUTH_SCHEMES = L(("security", "authentication"), "Authentication schemes", (
     F(("name",), "Name"), F(("type",), "Type", "choice", lit(m.AuthScheme, "type")),
     F(("header",), "Header"), F(("secret",), "Secret", help="security.secrets name"),
     F(("description",), "Description", "textarea"),
+    *if_in_model(m.AuthScheme, F(("openid_connect_url",), "OpenID Connect URL", help="oidc discovery URL"),
+                 F(("authorization_url",), "Authorization URL", help="oauth2"),
+                 F(("token_url",), "Token URL", help="oauth2")),
 ), lambda s: f"{s.name} ({s.type})")
 SECURITY_FIELDS = (
     F(("authorization", "model"), "Authorization model", "choice", lit(m.Authorization, "model")),
@@ -299,6 +313,7 @@ SCHEMA_FIELD_FIELDS = (
     F(("max_length",), "Max length", "int"), F(("min_length",), "Min length", "int"),
     F(("minimum",), "Minimum", "number"), F(("maximum",), "Maximum", "number"),
     F(("enum",), "Enum values", "csv"), F(("pattern",), "Pattern", help="a regular expression"),
+    *array_fields(m.SchemaField),
     F(("description",), "Description"),
 )
 
@@ -315,6 +330,7 @@ PARAMETERS = L(("api", "endpoints", 0, "parameters"), "Parameters of the selecte
     F(("max_length",), "Max length", "int"), F(("min_length",), "Min length", "int"),
     F(("minimum",), "Minimum", "number"), F(("maximum",), "Maximum", "number"),
     F(("enum",), "Enum values", "csv"), F(("pattern",), "Pattern"),
+    *array_fields(m.Parameter),
     F(("description",), "Description"),
 ), lambda p: f"{p.location}: {p.name} ({p.type}){' required' if p.required else ''}",
    {"in": "query", "type": "string"})

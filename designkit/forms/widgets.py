@@ -167,6 +167,7 @@ class ListForm:
         self._base = base or (lambda: spec.path)
         self.index: int | None = None
         self.page = 0
+        self.followers: list[Callable[[], None]] = []   # sub-lists of the selected item
         design = saver.session.design
         self.search = w.Text(placeholder="search", description="Search",
                              layout=w.Layout(width="50%"), continuous_update=True)
@@ -250,6 +251,8 @@ class ListForm:
                  else "a new item (fill in, then Save)")
         self.editing.value = f"<i>Editing {html.escape(where)}</i>"
         self.remove_button.disabled = self.index is None
+        for follower in self.followers:
+            follower()
 
     def _new_item(self) -> dict:
         new = self.spec.new_item
@@ -310,3 +313,39 @@ class ListForm:
         target = self.path + (self.index,)
         self.index = None
         return self.saver.save([("remove", target, None)], f"the removal of {format_key_path(target)}")
+
+
+class SubListForm(ListForm):
+    """A list inside the item selected in ``parent`` (the parameters of the selected endpoint).
+
+    It follows the parent's selection: choosing another parent item shows that item's list,
+    and no parent item selected (or a new one being written) means nothing to edit yet.
+    """
+
+    def __init__(self, saver: Saver, parent: ListForm, key: KeyPath, spec: ListSpec):
+        self.parent, self.key = parent, tuple(key)
+        self._seen: tuple | None = None
+        super().__init__(saver, spec, base=self._parent_base)
+        self._seen = self._parent_base()
+        parent.followers.append(self._follow)
+
+    def _parent_base(self) -> KeyPath | None:
+        path = self.parent.path
+        if path is None or self.parent.index is None:
+            return None
+        return path + (self.parent.index,) + self.key
+
+    def _follow(self) -> None:
+        now = self._parent_base()
+        if now != self._seen:           # another parent item: start at the top of its list
+            self._seen, self.index, self.page = now, None, 0
+            self.search.value = ""
+        self.load()
+
+    def _show_item(self) -> None:
+        super()._show_item()
+        if self.path is None:
+            self.editing.value = (f"<i>Select an item in {html.escape(self.parent.spec.title)} "
+                                  "first.</i>")
+        disabled = self.path is None
+        self.save_button.disabled = self.add_button.disabled = disabled
