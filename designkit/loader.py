@@ -46,6 +46,7 @@ class DesignDocument:
     design: Design
     lines: dict[KeyPath, int] = field(default_factory=dict)
     digest: str = ""      # sha256 of the bytes loaded, so a save can tell the file changed since
+    text: str = ""        # the YAML text as loaded (the secret scan reads comments from it)
 
     def line_of(self, key_path: KeyPath) -> int | None:
         """Line of ``key_path``, or of its nearest ancestor present in the file."""
@@ -315,7 +316,7 @@ def load_design_text(text: str, file: str = "<design>", *, digest: str = "") -> 
     if not isinstance(data, dict):
         raise DesignFileError.single(file, f"the top level is a {_kind(data)}, not a mapping of sections",
                                      line=1, fix="start the file with `name: my-service` and the sections")
-    document = DesignDocument(Path(file), None, lines, digest)  # type: ignore[arg-type]
+    document = DesignDocument(Path(file), None, lines, digest, text)  # type: ignore[arg-type]
     document.design = validate_data(data, document)
     return document
 

@@ -143,6 +143,8 @@ def no_secret_values(ctx):
 
 
 def _file_text(ctx) -> str | None:
+    if ctx.document.text:  # what the loader read; the disk is only a fallback
+        return ctx.document.text
     path = ctx.document.path
     try:
         return path.read_text(encoding="utf-8-sig") if path.is_file() else None
