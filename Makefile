@@ -33,7 +33,7 @@ notebooks: $(STAMP)  ## rewrite the step notebooks and refresh the outputs nbval
 	$(BIN)/python tools/build_notebooks.py
 
 schema: $(STAMP)     ## regenerate the shipped JSON Schema of the design file
-	$(BIN)/python -m designkit.schema
+	$(BIN)/python -m designkit.core.schema
 
 rules-doc: $(STAMP)  ## regenerate docs/rules.md from the rule registry
 	$(BIN)/python -m designkit.rules --markdown -o docs/rules.md

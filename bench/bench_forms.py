@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_forms.py --endpoints 1000 --repeat 5
 
 Writes a clean design with ``bench/gen_design.py``, opens the api step as a notebook does
-(``designkit.notebook.open_step``), then times ``session.form()`` (building every widget of
+(``designkit.jupyter.notebook.open_step``), then times ``session.form()`` (building every widget of
 the form; the browser only draws one page of 20 endpoints) and a save through the form (one
 endpoint's auth changed: round-trip edit, validation by the loader, atomic write, refresh).
 """
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_design import write_design  # noqa: E402
 
-from designkit.notebook import open_step  # noqa: E402
+from designkit.jupyter.notebook import open_step  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ BIN = Path(sys.executable).parent
 EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
 sys.path.insert(0, str(ROOT))
 
-from designkit.steps import STEPS  # noqa: E402
+from designkit.core.steps import STEPS  # noqa: E402
 
 
 def _tree_rss(root: int) -> int:

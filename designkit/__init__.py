@@ -9,10 +9,10 @@ from __future__ import annotations
 import importlib
 
 _PUBLIC = {
-    "Design": "model", "DesignDocument": "loader", "DesignFileError": "errors",
-    "DesignKitError": "errors", "Finding": "findings", "Problem": "errors", "STEPS": "steps",
-    "StaleDesignError": "errors", "Step": "steps", "UsageError": "errors", "get_step": "steps",
-    "load_design": "loader", "load_design_text": "loader",
+    "Design": "core.model", "DesignDocument": "core.loader", "DesignFileError": "core.errors",
+    "DesignKitError": "core.errors", "Finding": "core.findings", "Problem": "core.errors", "STEPS": "core.steps",
+    "StaleDesignError": "core.errors", "Step": "core.steps", "UsageError": "core.errors", "get_step": "core.steps",
+    "load_design": "core.loader", "load_design_text": "core.loader",
 }
 __all__ = sorted(_PUBLIC)
 __version__ = "0.1.0"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_BAD_INPUT, DesignKitError
+from .core.errors import EXIT_BAD_INPUT, DesignKitError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,7 +31,7 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new(name: str, output: Path | None, force: bool) -> None:
     """Write a starter design file with every section and commented guidance."""
-    from .starter import write_starter
+    from .core.starter import write_starter
 
     path = write_starter(name, output, force=force)
     click.echo(f"wrote {path}; next: designkit check {path}  (or open the notebooks with make lab)")
@@ -42,7 +42,7 @@ def new(name: str, output: Path | None, force: bool) -> None:
               help="Write to this file instead of standard output.")
 def schema(output: Path | None) -> None:
     """Print the design file's JSON Schema (for editor autocompletion)."""
-    from .schema import schema_text
+    from .core.schema import schema_text
 
     text = schema_text()
     if output:
@@ -70,7 +70,7 @@ def schema(output: Path | None) -> None:
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
         fresh_kernels: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
-    from .runner import run_design
+    from .batch.runner import run_design
 
     summary = run_design(design, output_dir, jobs=jobs, timeout=timeout,
                          steps=steps.split(",") if steps else None, fresh_kernels=fresh_kernels)
@@ -92,8 +92,8 @@ _EXPORT_KINDS = ("openapi", "sql", "diagrams", "adr")
               show_default=True, help="SQL dialect (sql only).")
 def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
     """Export KIND (openapi, sql, diagrams, adr) from DESIGN."""
-    from .exporters import exporters
-    from .loader import load_design
+    from .core.loader import load_design
+    from .outputs.exporters import exporters
 
     document = load_design(design)
     options = {"dialect": dialect} if kind == "sql" else {}
@@ -140,7 +140,7 @@ def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool
               help="Write the report to this file instead of standard output.")
 def check(design: Path, fmt: str, fail_on: str, output: Path | None) -> None:
     """Check DESIGN against the rules (no notebooks): exit 0 clean, 1 findings, 2 bad input."""
-    from .check import check_design
+    from .outputs.check import check_design
 
     text, code = check_design(design, fmt=fmt, fail_on=fail_on)
     if output:

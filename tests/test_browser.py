@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from designkit.loader import load_design
+from designkit.core.loader import load_design
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from designkit.checklist import evaluate_checklist
-from designkit.loader import load_design, load_design_text
+from designkit.core.loader import load_design, load_design_text
+from designkit.outputs.checklist import evaluate_checklist
 from designkit.rules import run_checks
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from conftest import EXAMPLES, run_cli
 
-from designkit.spec import SPEC_KEYS
-from designkit.steps import STEPS
+from designkit.core.steps import STEPS
+from designkit.outputs.spec import SPEC_KEYS
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from designkit.errors import UsageError
-from designkit.exporters import export, exporters
-from designkit.exporters.adr import adr_numbers
-from designkit.loader import load_design, load_design_text
+from designkit.core.errors import UsageError
+from designkit.core.loader import load_design, load_design_text
+from designkit.outputs.exporters import export, exporters
+from designkit.outputs.exporters.adr import adr_numbers
 
 EXAMPLES = sorted(Path(__file__).resolve().parents[1].glob("examples/*/design.yaml"))
 

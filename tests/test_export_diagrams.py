@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, IN_CI
 
-from designkit.exporters import export
-from designkit.exporters.diagrams import MERMAID_VERSION, build_diagrams, mermaid_js, writes
-from designkit.loader import load_design, load_design_text
+from designkit.core.loader import load_design, load_design_text
+from designkit.outputs.exporters import export
+from designkit.outputs.exporters.diagrams import MERMAID_VERSION, build_diagrams, mermaid_js, writes
 
 DRAFT = """
 name: half-done
@@ -133,5 +133,5 @@ def test_vendored_mermaid_is_the_noted_version_with_its_licence():
     js = mermaid_js()
     assert len(js) > 1_000_000 and f'"{MERMAID_VERSION}"' in js
     assert "</script" not in js.lower()          # safe to inline in the HTML report
-    static = Path(__file__).resolve().parents[1] / "designkit" / "static"
+    static = Path(__file__).resolve().parents[1] / "designkit" / "outputs" / "static"
     assert "MIT" in (static / "mermaid.LICENSE").read_text()

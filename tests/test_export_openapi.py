@@ -8,9 +8,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from designkit.exporters import export
-from designkit.exporters.openapi import build_openapi
-from designkit.loader import load_design, load_design_text
+from designkit.core.loader import load_design, load_design_text
+from designkit.outputs.exporters import export
+from designkit.outputs.exporters.openapi import build_openapi
 
 EXAMPLES = sorted(Path(__file__).resolve().parents[1].glob("examples/*/design.yaml"))
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, require_component
 
-from designkit.exporters import export
-from designkit.exporters.sql import RELATIONAL_KINDS, render_sql
-from designkit.loader import load_design, load_design_text
+from designkit.core.loader import load_design, load_design_text
+from designkit.outputs.exporters import export
+from designkit.outputs.exporters.sql import RELATIONAL_KINDS, render_sql
 
 DRAFT = """
 name: half-done
@@ -159,7 +159,7 @@ def test_array_columns_in_postgresql_are_typed_arrays_or_jsonb():
 
 
 def test_unknown_dialect_is_a_usage_error():
-    from designkit.errors import UsageError
+    from designkit.core.errors import UsageError
 
     with pytest.raises(UsageError, match="mysql"):
         render_sql(load_design_text("name: x").design, "mysql")

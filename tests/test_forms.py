@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from designkit.forms import build_form
-from designkit.forms.widgets import PAGE_SIZE
-from designkit.loader import load_design
-from designkit.steps import STEPS, get_step
+from designkit.core.loader import load_design
+from designkit.core.steps import STEPS, get_step
+from designkit.jupyter.forms import build_form
+from designkit.jupyter.forms.widgets import PAGE_SIZE
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "webhook-ingestion" / "design.yaml"
 
@@ -264,7 +264,7 @@ def test_large_design_pages_and_searches(tmp_path: Path):
 
 
 def test_with_real_step_session(design: Path, tmp_path: Path):
-    notebook = pytest.importorskip("designkit.notebook")
+    notebook = pytest.importorskip("designkit.jupyter.notebook")
     try:
         session = notebook.open_step("security", design, tmp_path / "out")
     except ImportError as exc:       # the rules package is still being written in this tree
@@ -568,7 +568,7 @@ def test_table_indexes(design: Path):
 
 
 def fake_finding(code: str, key_path: str, step: str = "api"):
-    from designkit.findings import Finding
+    from designkit.core.findings import Finding
     return Finding(code=code, name="x", severity="warning", step=step, message="something is open",
                    key_path=key_path, line=None, fix="")
 
@@ -626,7 +626,7 @@ def test_waive_a_finding_from_the_form(design: Path):
 
 
 def test_waiver_from_a_real_step_session_waives_the_finding(design: Path, tmp_path: Path):
-    notebook = pytest.importorskip("designkit.notebook")
+    notebook = pytest.importorskip("designkit.jupyter.notebook")
     text = design.read_text()
     cut = re.search(r"\n  versioning:\n(    .*\n)*", text)
     assert cut, "the example's api.versioning block moved"
@@ -654,7 +654,7 @@ def test_waiver_from_a_real_step_session_waives_the_finding(design: Path, tmp_pa
 
 
 def test_array_schema_field_when_the_model_has_arrays(design: Path):
-    from designkit import model
+    from designkit.core import model
     if "max_items" not in model.SchemaField.model_fields:
         pytest.skip("the model has no array fields yet")
     session = FakeSession("api", design)

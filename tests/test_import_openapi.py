@@ -9,14 +9,14 @@ import yaml
 from conftest import ROOT, run_cli
 from openapi_spec_validator import validate
 
-from designkit.exporters.openapi import build_openapi
+from designkit.core.loader import load_design, load_design_text
 from designkit.importers.openapi import (
     IMPORT_MAX_BYTES,
     import_openapi,
     import_openapi_result,
     render_design_yaml,
 )
-from designkit.loader import load_design, load_design_text
+from designkit.outputs.exporters.openapi import build_openapi
 
 CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "openapi").glob("*.y*ml"))
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")

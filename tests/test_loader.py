@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import EXAMPLES, WEBHOOK
 
-from designkit.errors import DesignFileError
-from designkit.loader import format_key_path, load_design, load_design_text, parse_key_path
+from designkit.core.errors import DesignFileError
+from designkit.core.loader import format_key_path, load_design, load_design_text, parse_key_path
 
 
 def problems(text: str) -> list:
@@ -90,7 +90,7 @@ def test_examples_load_identically_with_the_safe_loader():
     """Our event-based reader yields the same data as PyYAML's safe_load."""
     import yaml
 
-    from designkit.loader import parse_yaml
+    from designkit.core.loader import parse_yaml
 
     for path in EXAMPLES:
         text = path.read_text()

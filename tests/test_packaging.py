@@ -33,7 +33,7 @@ def test_environment_yml_lists_the_same_runtime_dependencies():
 
 
 def test_shipped_json_schema_is_generated_from_the_model():
-    from designkit.schema import SCHEMA_FILE, schema_text
+    from designkit.core.schema import SCHEMA_FILE, schema_text
 
     assert SCHEMA_FILE.read_text() == schema_text(), "run `make schema` to regenerate it"
     schema = json.loads(schema_text())
@@ -45,7 +45,7 @@ def test_json_schema_accepts_the_examples_and_rejects_unknown_keys():
     import jsonschema
     from conftest import EXAMPLES
 
-    schema = json.loads((ROOT / "designkit" / "schema" / "design.schema.json").read_text())
+    schema = json.loads((ROOT / "designkit" / "core" / "design.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema, format_checker=None)
     for path in EXAMPLES:
         data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
@@ -56,7 +56,7 @@ def test_json_schema_accepts_the_examples_and_rejects_unknown_keys():
 def test_schema_command_prints_the_shipped_schema():
     result = run_cli("schema")
     assert result.returncode == 0
-    assert result.stdout == (ROOT / "designkit" / "schema" / "design.schema.json").read_text()
+    assert result.stdout == (ROOT / "designkit" / "core" / "design.schema.json").read_text()
 
 
 def test_public_namespace_is_sorted_and_importable():
@@ -65,31 +65,66 @@ def test_public_namespace_is_sorted_and_importable():
         assert hasattr(designkit, name), name
 
 
-CORE = ["model", "loader", "errors", "findings", "steps", "spec", "assemble", "checklist", "report",
-        "schema", "starter", "store"]
+# The layers, lowest first: a module may import its own layer and the layers below it, never a
+# layer above or a sibling on the same level (outputs and importers; jupyter and batch).
+LAYERS = {"core": 0, "rules": 1, "outputs": 2, "importers": 2, "jupyter": 3, "batch": 3, "cli": 4,
+          "__main__": 5, "__init__": 5}
 FORBIDDEN = ("IPython", "ipywidgets", "ipykernel", "jupyter", "jupyter_client", "nbclient", "nbformat",
              "papermill", "click", "tqdm")
+PLAIN_LAYERS = ("core", "rules", "outputs", "importers")  # the core of the product: no UI library
 
 
-def _imported_modules(path) -> set[str]:
-    tree = ast.parse(path.read_text())
+def _imports(path) -> set[str]:
+    """Every module ``path`` imports, anywhere in it (function-level too), as absolute names."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    if package.endswith(".__init__"):
+        package = package[: -len(".__init__")] + ".__init__"
+    parent = package.rsplit(".", 1)[0].split(".")
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                base = node.module or ""
+            else:
+                base = ".".join(parent[: len(parent) - node.level + 1] + ([node.module] if node.module else []))
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)
     return names
 
 
-def test_core_imports_no_jupyter_widget_papermill_or_cli_library():
-    package = ROOT / "designkit"
-    files = [package / f"{m}.py" for m in CORE if (package / f"{m}.py").exists()]
-    for sub in ("rules", "exporters", "importers", "report"):
-        files += sorted((package / sub).glob("*.py"))
-    assert files
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "designkit" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in LAYERS else None
+
+
+def test_every_module_belongs_to_a_layer():
+    for path in sorted((ROOT / "designkit").rglob("*.py")):
+        rel = path.relative_to(ROOT / "designkit").parts
+        assert rel[0].removesuffix(".py") in LAYERS, f"{path.relative_to(ROOT)} is in no layer"
+
+
+def test_import_arrows_run_one_way():
+    wrong = []
+    for path in sorted((ROOT / "designkit").rglob("*.py")):
+        own = path.relative_to(ROOT / "designkit").parts[0].removesuffix(".py")
+        for target in _imports(path):
+            layer = _layer(target)
+            if layer is None or layer == own:
+                continue
+            if LAYERS[layer] >= LAYERS[own]:
+                wrong.append(f"{path.relative_to(ROOT)} ({own}) imports {target} ({layer})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_layers_below_jupyter_import_no_jupyter_widget_papermill_or_cli_library():
+    files = [p for layer in PLAIN_LAYERS for p in sorted((ROOT / "designkit" / layer).rglob("*.py"))]
+    assert len(files) > 30
     for path in files:
-        bad = _imported_modules(path) & set(FORBIDDEN)
+        bad = {name.split(".")[0] for name in _imports(path)} & set(FORBIDDEN)
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 

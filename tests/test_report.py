@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from designkit.checklist import evaluate_checklist
-from designkit.loader import load_design, load_design_text
-from designkit.report import render_checklist_md, render_report_html
+from designkit.core.loader import load_design, load_design_text
+from designkit.outputs.checklist import evaluate_checklist
+from designkit.outputs.report import render_checklist_md, render_report_html
 from designkit.rules import run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def test_diagrams_are_embedded_with_inline_script():
     _, html, _ = _render(load_design(DRAFT), diagrams=diagrams)
     assert '<pre class="mermaid">' in html and "&lt;b&gt;x&lt;/b&gt;" in html
     try:
-        from designkit.exporters.diagrams import mermaid_js
+        from designkit.outputs.exporters.diagrams import mermaid_js
         mermaid_js()
     except Exception:
         return  # the vendored script is another module's; without it the text is still shown

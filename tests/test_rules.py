@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from designkit.errors import DesignKitError
-from designkit.loader import load_design, load_design_text
+from designkit.core.errors import DesignKitError
+from designkit.core.loader import load_design, load_design_text
+from designkit.core.steps import STEPS
 from designkit.rules import (
     Rule,
     RuleDefinitionError,
@@ -23,7 +24,6 @@ from designkit.rules import (
 )
 from designkit.rules import seeds as seed_refs
 from designkit.rules.docs import render_rules_markdown
-from designkit.steps import STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "rule_fixtures"
@@ -250,7 +250,7 @@ def test_rules_module_cli_prints_the_markdown():
 
 def test_no_rule_is_stricter_for_a_lower_tier():
     """A prototype (C) is never held to a higher bar than an important (B) or critical (A) system."""
-    from designkit.findings import SEVERITY_ORDER
+    from designkit.core.findings import SEVERITY_ORDER
     from designkit.rules import registry
 
     for r in registry:

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from designkit.errors import DesignFileError, StaleDesignError
-from designkit.loader import load_design
-from designkit.store import DesignEditor, atomic_write, edit_design
+from designkit.core.errors import DesignFileError, StaleDesignError
+from designkit.core.files import atomic_write
+from designkit.core.loader import load_design
+from designkit.core.store import DesignEditor, edit_design
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "webhook-ingestion" / "design.yaml"
 
@@ -63,7 +64,7 @@ def test_edit_changes_only_the_edited_line_and_keeps_comments(design: Path):
     assert document is not None and document.design.api.endpoints[i].auth == "public"
     assert load_design(design).design.api.endpoints[i].auth == "public"
     assert changed_lines(before, after) == ["-       auth: operator-oidc", "+       auth: public"]
-    assert after.startswith("# yaml-language-server: $schema=../../designkit/schema/design.schema.json\n"
+    assert after.startswith("# yaml-language-server: $schema=../../designkit/core/design.schema.json\n"
                             "# The seeds' example, done as a careful engineer would:\n")
     assert "- {name: provider, in: query, type: enum, enum: [stripe, adyen]}" in after  # flow kept
     assert document.digest == load_design(design).digest
@@ -229,7 +230,7 @@ def test_crash_between_write_and_rename_leaves_the_old_file(design: Path, monkey
 
 SAVER = """
 import sys
-from designkit.store import DesignEditor
+from designkit.core.store import DesignEditor
 path = sys.argv[1]
 i = 0
 print("ready", flush=True)

@@ -21,7 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from designkit.steps import STEPS, Step  # noqa: E402
+from designkit.core.steps import STEPS, Step  # noqa: E402
 
 CHECK = "# NBVAL_CHECK_OUTPUT"
 
@@ -156,7 +156,7 @@ def build(step: Step) -> nbformat.NotebookNode:
     cell = new_code_cell(params)
     cell.metadata["tags"] = ["parameters"]
     cells.append(cell)
-    cells.append(new_code_cell(f'import designkit.notebook as dk\n\nsession = dk.open_step("{step.id}", design_path, output_dir)\nsession'))
+    cells.append(new_code_cell(f'import designkit.jupyter.notebook as dk\n\nsession = dk.open_step("{step.id}", design_path, output_dir)\nsession'))
     cells.append(new_markdown_cell("## Where this step stands\n\nCounts of this step's part of the design, and its open findings."))
     cells.append(new_code_cell(f"{CHECK}\nsession.summary()"))
     if step.id == "report":

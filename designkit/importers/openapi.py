@@ -23,8 +23,8 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..errors import DesignFileError, ImportSourceError, Problem, UsageError
-from ..loader import KeyPath, format_key_path, load_design_text, parse_yaml, read_text
+from ..core.errors import DesignFileError, ImportSourceError, Problem, UsageError
+from ..core.loader import KeyPath, format_key_path, load_design_text, parse_yaml, read_text
 
 IMPORT_MAX_BYTES = 32 * 1024 * 1024   # the largest public API descriptions are ~10 MB
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -817,7 +817,7 @@ def render_design_yaml(result: ImportResult, source: str = "") -> str:
 def write_design_from_openapi(source: str | Path, output: str | Path, *, name: str | None = None,
                               force: bool = False) -> tuple[Path, int]:
     """Import ``source`` and write the design file; return its path and the number of gaps."""
-    from ..exporters import write_text_atomic
+    from ..core.files import write_text_atomic
 
     out = Path(output)
     if out.exists() and not force:

@@ -13,14 +13,14 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignKitError
-from ..findings import SEVERITY_ORDER, Finding
-from ..loader import format_key_path, parse_key_path
-from ..steps import STEPS, get_step
+from ..core.errors import DesignKitError
+from ..core.findings import SEVERITY_ORDER, Finding
+from ..core.loader import format_key_path, parse_key_path
+from ..core.steps import STEPS, get_step
 from .base import DEFAULT_TIER, SEVERITIES, TIERS, Context, Hit, Rule, is_placeholder, rule
 
 if TYPE_CHECKING:
-    from ..loader import DesignDocument
+    from ..core.loader import DesignDocument
 
 
 class UnknownRuleError(DesignKitError):

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..findings import Risk, Severity
-from ..model import SENSITIVE_CLASSES, Design, Endpoint, Entity
+from ..core.findings import Risk, Severity
+from ..core.model import SENSITIVE_CLASSES, Design, Endpoint, Entity
 
 if TYPE_CHECKING:
-    from ..loader import DesignDocument
+    from ..core.loader import DesignDocument
 
 KeyPath = tuple[str | int, ...]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..steps import STEPS
+from ..core.steps import STEPS
 
 
 def render_rules_markdown() -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import UsageError
-from ..model import Design, Entity, EntityField
+from ...core.errors import UsageError
+from ...core.model import Design, Entity, EntityField
 from . import Exporter
 
 DIALECTS = ("sqlite", "postgresql")
@@ -151,7 +151,7 @@ class _Schema:
         derived = False
         if not tables and d.data_model.entities:
             # no tables decided yet: one per entity, so the data model can be tried out
-            from ..model import Table
+            from ...core.model import Table
 
             tables = [Table(name=snake(e.name), entity=e.name) for e in d.data_model.entities]
             derived = True

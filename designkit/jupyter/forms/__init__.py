@@ -1,4 +1,4 @@
-"""Widget forms for each design step; every save goes through :mod:`designkit.store`.
+"""Widget forms for each design step; every save goes through :mod:`designkit.core.store`.
 
 ``build_form(session)`` is what a step notebook's ``session.form()`` returns. Each step has a
 tab (or a few) for its own decisions, and every step has a "Decisions" tab to record a decision
@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import UsageError
+from ...core.errors import UsageError
 from . import steps as s
 from .widgets import ListForm, Saver, SectionForm, SubListForm, apply_edits
 

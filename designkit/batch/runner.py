@@ -25,9 +25,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .loader import load_design
-from .steps import STEPS, Step, get_step
+from ..core.errors import UsageError
+from ..core.loader import load_design
+from ..core.steps import STEPS, Step, get_step
 
 KERNEL_NAME = "python3"
 
@@ -35,7 +35,7 @@ KERNEL_NAME = "python3"
 def notebooks_dir() -> Path:
     """Where the step notebooks are: $DESIGNKIT_NOTEBOOKS, the source tree, or the install."""
     candidates = [os.environ.get("DESIGNKIT_NOTEBOOKS"),
-                  Path(__file__).resolve().parent.parent / "notebooks",
+                  Path(__file__).resolve().parents[2] / "notebooks",
                   Path(sys.prefix) / "share" / "designkit" / "notebooks"]
     for candidate in candidates:
         if candidate and (Path(candidate) / STEPS[0].notebook).is_file():
@@ -370,7 +370,7 @@ class Runner:
                 s.step == "report" and s.status == "ok" for s in summary.steps):
             # The report notebook did not run or failed: write the outputs here, so the
             # checklist always exists and names every failed step.
-            from .assemble import write_outputs
+            from ..outputs.assemble import write_outputs
 
             summary.outputs = write_outputs(document, self.output_dir,
                                             step_failures=[s.failure() for s in summary.failures])

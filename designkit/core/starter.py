@@ -16,7 +16,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 def starter_text(name: str, file: str = "design.yaml") -> str:
     """The starter design for ``name``; it loads cleanly and every section is present."""
-    template = resources.files("designkit").joinpath("starter/design.yaml.tmpl").read_text(encoding="utf-8")
+    template = resources.files(__package__).joinpath("starter.yaml.tmpl").read_text(encoding="utf-8")
     return Template(template).substitute(name=name, file=file, schema_path=SCHEMA_FILE.as_uri())
 
 

@@ -17,7 +17,7 @@ class Finding:
     code: str                 # stable rule code, e.g. API001
     name: str                 # readable rule name, e.g. api.authz-or-public
     severity: Severity        # after the criticality tier is applied
-    step: str                 # designkit.steps id the finding belongs to
+    step: str                 # designkit.core.steps id the finding belongs to
     message: str              # what is wrong, naming the element
     key_path: str             # where, as a key path
     line: int | None          # where, in the design file

@@ -9,7 +9,7 @@ Exception tree::
     ├── ImportSourceError          an OpenAPI file cannot be imported (a DesignFileError)
     └── UsageError                 a command was called with arguments that cannot work
 
-Findings are results, not exceptions: see ``designkit.findings``.
+Findings are results, not exceptions: see ``designkit.core.findings``.
 """
 
 from __future__ import annotations

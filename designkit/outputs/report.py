@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .steps import STEPS, get_step
+from ..core.steps import STEPS, get_step
 
 TOOL_URI = "https://pypi.org/project/designkit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -19,7 +19,7 @@ _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -67,7 +67,7 @@ def format_json(document, result) -> str:
 
 def format_sarif(document, result, *, uri: str | None = None) -> str:
     """SARIF 2.1.0: one run, every rule, one result per finding located on the design file's line."""
-    from .rules import registry
+    from ..rules import registry
 
     rules = list(registry)
     index = {r.code: i for i, r in enumerate(rules)}
@@ -186,7 +186,7 @@ def render_checklist_md(document, result, items, step_failures=None) -> str:
 def _env():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=PackageLoader("designkit", "templates"), undefined=StrictUndefined,
+    return Environment(loader=PackageLoader(__package__, "templates"), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html", "j2"], default=True),
                        trim_blocks=True, lstrip_blocks=True)
 

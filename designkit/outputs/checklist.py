@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import Finding
-from .rules.base import endpoint_label, names_list
+from ..core.findings import Finding
+from ..rules.base import endpoint_label, names_list
 
 _RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -240,7 +240,7 @@ def evaluate_checklist(document, result, step_failures: list[dict] | None = None
 
 
 def _all_codes() -> list[str]:
-    from .rules import registry
+    from ..rules import registry
 
     return registry.codes()
 

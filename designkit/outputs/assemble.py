@@ -10,10 +10,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from .exporters import write_text_atomic
-from .loader import DesignDocument
+from ..core.files import write_text_atomic
+from ..core.loader import DesignDocument
+from ..core.yamlout import dump_yaml
 from .spec import build_spec
-from .yamlout import dump_yaml
 
 
 def spec_yaml(document: DesignDocument, checklist: list) -> str:
@@ -29,11 +29,11 @@ def spec_yaml(document: DesignDocument, checklist: list) -> str:
 def write_outputs(document: DesignDocument, output_dir: str | Path, *, result=None,
                   step_failures: list[dict] | None = None, artifacts: bool = True) -> dict[str, Path]:
     """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts."""
+    from ..rules import run_checks
     from .checklist import evaluate_checklist
     from .exporters import write_artifacts
     from .exporters.diagrams import build_diagrams
     from .report import render_checklist_md, render_report_html
-    from .rules import run_checks
 
     out = Path(output_dir)
     result = result if result is not None else run_checks(document)

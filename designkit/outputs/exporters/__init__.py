@@ -7,33 +7,18 @@ it makes as ``{relative name: text}``; the base class writes them. Exporters are
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..loader import DesignDocument
-from ..model import Design
+from ...core.errors import UsageError
+from ...core.files import write_text_atomic
+from ...core.loader import DesignDocument
+from ...core.model import Design
 
 
 def design_of(document: DesignDocument | Design) -> Design:
     """The Design inside a loaded document (exporters accept either)."""
     return document.design if isinstance(document, DesignDocument) else document
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class Exporter:
@@ -128,4 +113,4 @@ def _register_builtin() -> None:
 _register_builtin()
 
 __all__ = sorted(["Exporter", "ExporterRegistry", "design_of", "export", "exporters",
-                  "write_artifacts", "write_text_atomic"])
+                  "write_artifacts"])

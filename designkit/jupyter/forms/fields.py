@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..loader import KeyPath
+from ...core.loader import KeyPath
 
 KINDS = ("text", "textarea", "choice", "combo", "int", "number", "bool", "date", "csv", "lines")
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any, get_args
 
-from .. import model as m
+from ...core import model as m
 from .fields import FieldSpec as F
 from .fields import ListSpec as L
 
@@ -385,7 +385,7 @@ def waiver_rules(design: m.Design) -> list[str]:
     """Rule codes a waiver may name (those that check waivers themselves cannot be waived)."""
     codes = {w.rule for w in design.waivers}
     try:
-        from ..rules import registry
+        from ...rules import registry
         codes |= {r.code for r in registry if not r.after_findings}
     except ImportError:      # the rules are optional for the form: the loader checks the code
         pass

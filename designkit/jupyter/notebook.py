@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from ..core.findings import Finding
+from ..core.loader import DesignDocument, load_design
+from ..core.steps import Step, get_step
+from ..core.yamlout import dump_yaml
 from . import tables
-from .findings import Finding
-from .loader import DesignDocument, load_design
-from .steps import Step, get_step
-from .yamlout import dump_yaml
 
 
 class StepSession:
@@ -36,7 +36,7 @@ class StepSession:
 
     def load(self) -> None:
         """Read the design file and run the checks (errors raise with file, line and key)."""
-        from .rules import run_checks
+        from ..rules import run_checks
 
         self.document = load_design(self.design_path)
         self.result = run_checks(self.document)
@@ -128,14 +128,14 @@ class StepSession:
         ``run_status`` is the ``run.json`` that ``designkit run`` writes: the steps that failed
         are listed in the checklist.
         """
-        from .assemble import write_outputs
+        from ..outputs.assemble import write_outputs
 
         written = write_outputs(self.document, self.output_dir, result=self.result,
                                 step_failures=read_step_failures(run_status))
         return pd.DataFrame([{"output": k, "path": str(v)} for k, v in written.items()])
 
     def checklist_items(self) -> list:
-        from .checklist import evaluate_checklist
+        from ..outputs.checklist import evaluate_checklist
 
         return evaluate_checklist(self.document, self.result)
 
@@ -147,7 +147,7 @@ class StepSession:
 
     def show_diagrams(self) -> None:
         """The Mermaid diagrams of this step (all of them in the report step)."""
-        from .exporters.diagrams import build_diagrams
+        from ..outputs.exporters.diagrams import build_diagrams
 
         wanted = {"data_model": ("er",), "services": ("component",), "api": ("sequence",)}.get(self.step.id)
         for name, text in build_diagrams(self.design).items():

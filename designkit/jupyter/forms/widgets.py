@@ -1,8 +1,8 @@
 """The widgets: a section form, a searchable paged list form, and the saver they share.
 
 Widgets only collect values and show results. The work (turning typed text into edits, saving
-the file safely, checking it) is done by plain functions: :mod:`designkit.forms.fields` and
-:mod:`designkit.store`.
+the file safely, checking it) is done by plain functions: :mod:`designkit.jupyter.forms.fields` and
+:mod:`designkit.core.store`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import DesignFileError, StaleDesignError
-from ..loader import KeyPath, format_key_path
-from ..store import DesignEditor
+from ...core.errors import DesignFileError, StaleDesignError
+from ...core.loader import KeyPath, format_key_path
+from ...core.store import DesignEditor
 from .fields import FieldSpec, ListSpec, field_edits, from_text, get_at, nested, to_text
 
 PAGE_SIZE = 20

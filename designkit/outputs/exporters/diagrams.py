@@ -12,10 +12,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..model import Component, Design, Endpoint
+from ...core.model import Component, Design, Endpoint
 from . import Exporter
 
-MERMAID_VERSION = "11.17.2"   # designkit/static/mermaid.min.js, from the npm package `mermaid`
+MERMAID_VERSION = "11.17.2"   # designkit/outputs/static/mermaid.min.js, from the npm package `mermaid`
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RELATIONAL = frozenset({"postgresql", "mysql", "sqlite"})
@@ -37,7 +37,7 @@ def mermaid_js() -> str:
 
 @lru_cache(maxsize=1)
 def _mermaid_js() -> str:
-    text = resources.files("designkit").joinpath("static", "mermaid.min.js").read_text("utf-8")
+    text = resources.files("designkit.outputs").joinpath("static", "mermaid.min.js").read_text("utf-8")
     # An inline script ends at the first "</script"; the bundle has none today, keep it so.
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 

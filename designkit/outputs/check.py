@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from ..core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 FORMATS = ("text", "json", "sarif")
 FAIL_ON = ("error", "warning", "never")
@@ -19,9 +19,9 @@ def check_design(path: str | Path, *, fmt: str = "text", fail_on: str = "error")
         raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if fail_on not in FAIL_ON:
         raise UsageError(f"unknown --fail-on {fail_on!r}; use one of: {', '.join(FAIL_ON)}")
-    from .loader import load_design
+    from ..core.loader import load_design
+    from ..rules import run_checks
     from .report import format_json, format_sarif, format_text
-    from .rules import run_checks
 
     document = load_design(path)
     result = run_checks(document)

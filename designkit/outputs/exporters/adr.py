@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..model import Decision, Design
+from ...core.model import Decision, Design
 from . import Exporter
 
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from .findings import Finding
-from .model import Design, Endpoint, Parameter, SchemaField
+from ..core.findings import Finding
+from ..core.model import Design, Endpoint, Parameter, SchemaField
 
 Tables = dict[str, pd.DataFrame]
 

@@ -38,9 +38,7 @@ import datetime as dt
 import difflib
 import hashlib
 import io
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,6 +51,7 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 from .errors import DesignFileError, StaleDesignError
+from .files import atomic_write
 from .loader import (
     DesignDocument,
     KeyPath,
@@ -834,43 +833,6 @@ def _copy_flow(node: Any, like: Any) -> None:
         node.fa.set_flow_style()
 
 
-def atomic_write(path: str | Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` so that readers see the old file or the new, never half.
-
-    The bytes go to a temporary file in the same folder (same file system, so the rename is
-    atomic), are flushed to disk, take the old file's permissions, and ``os.replace`` swaps them in.
-    """
-    path = Path(path)
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:        # make the rename itself durable; not every platform lets a folder be opened
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def _splice(original: str, baseline: str, edited: str) -> str:
     """Apply the edit (baseline -> edited) to the original text, keeping its own formatting.
 
@@ -919,4 +881,4 @@ def edit_design(path: str | Path, edits: list[tuple[str, KeyPath, Any]], *,
     return DesignEditor.open(path, digest=digest).apply(edits).save()
 
 
-__all__ = ["DesignEditor", "atomic_write", "edit_design", "to_plain"]
+__all__ = ["DesignEditor", "edit_design", "to_plain"]

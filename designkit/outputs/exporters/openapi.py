@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, get_args
 
-from ..model import (
+from ...core.model import (
     AuthScheme,
     Body,
     Design,
@@ -23,7 +23,7 @@ from ..model import (
     SchemaField,
     Webhook,
 )
-from ..yamlout import dump_yaml
+from ...core.yamlout import dump_yaml
 from . import Exporter
 
 OPENAPI_VERSION = "3.1.0"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Design, Endpoint
+from ..core.model import Design, Endpoint
 
 SPEC_KEYS = ("api", "services", "data_model", "observability", "validation", "security",
              "persistence", "reliability", "performance", "decisions", "checklist")

@@ -1,0 +1,1 @@
+"""Headless batch runs: Papermill executes the step notebooks, then the outputs are assembled."""

@@ -1,0 +1,1 @@
+"""The Jupyter side: the step session the notebooks call, pandas tables and widget forms."""
