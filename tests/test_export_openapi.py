@@ -155,7 +155,7 @@ security:
 """
 
 
-def test_arrays_and_placeholder_urls_export_as_valid_openapi():
+def test_arrays_and_schemes_without_urls_export_as_valid_openapi():
     doc = build_openapi(load_design_text(ARRAYS).design)
     validate(doc)
     post = doc["components"]["schemas"]["Post"]["properties"]
@@ -169,7 +169,21 @@ def test_arrays_and_placeholder_urls_export_as_valid_openapi():
     assert ids["schema"] == {"type": "array", "items": {"type": "string", "format": "uuid"},
                              "maxItems": 50}
     schemes = doc["components"]["securitySchemes"]
-    # no URLs in the design: today's placeholders, said to be placeholders
-    assert "placeholder" in schemes["sso"]["description"]
-    assert schemes["sso"]["flows"]["clientCredentials"]["tokenUrl"].endswith("/oauth/token")
-    assert "placeholder" in schemes["login"]["description"]
+    # no URLs in the design: no URL is invented; the client sends a bearer token, the gap is named
+    assert "://" not in str(schemes)
+    assert schemes["sso"]["type"] == schemes["login"]["type"] == "http"
+    assert schemes["sso"]["scheme"] == schemes["login"]["scheme"] == "bearer"
+    assert "token_url" in schemes["sso"]["x-designkit-gap"]
+    assert "openid_connect_url" in schemes["login"]["x-designkit-gap"]
+
+
+def test_identity_urls_the_design_states_are_exported_as_stated():
+    text = ARRAYS.replace("{name: sso, type: oauth2}", "{name: sso, type: oauth2, token_url: 'https://id.test/token'}")
+    text = text.replace("{name: login, type: oidc}",
+                        "{name: login, type: oidc, openid_connect_url: 'https://id.test/.well-known/openid-configuration'}")
+    doc = build_openapi(load_design_text(text).design)
+    validate(doc)
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["sso"]["flows"] == {"clientCredentials": {"tokenUrl": "https://id.test/token", "scopes": {}}}
+    assert schemes["login"] == {"type": "openIdConnect", "x-designkit-type": "oidc",
+                                "openIdConnectUrl": "https://id.test/.well-known/openid-configuration"}

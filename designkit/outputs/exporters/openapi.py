@@ -4,6 +4,9 @@ What the design states goes in as OpenAPI; what OpenAPI has no field for (rate l
 idempotency, data classification) goes in as ``x-`` extensions beside the standard headers,
 so nothing the design decided is lost. A draft still exports a valid document: a schema it
 cannot find becomes a described object, a path variable it does not declare becomes a string.
+Nothing is invented: an OIDC or OAuth2 scheme whose URLs the design does not state exports as
+what OpenAPI can say without them (an HTTP bearer scheme) with ``x-designkit-gap`` naming the
+missing key, never a made-up URL.
 """
 
 from __future__ import annotations
@@ -400,7 +403,6 @@ class _Builder:
         return [{schema_key(e.auth): scopes}]
 
     def _security_scheme(self, s: AuthScheme) -> dict[str, Any]:
-        base = (self.design.api.base_url or "https://auth.example.com").rstrip("/")
         note = s.description or ""
         header = s.header if s.header and re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", s.header) \
             else None
@@ -408,15 +410,17 @@ class _Builder:
             out: dict[str, Any] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         elif s.type == "basic":
             out = {"type": "http", "scheme": "basic"}
-        elif s.type == "oidc":
-            out = {"type": "openIdConnect", "openIdConnectUrl": s.openid_connect_url
-                   or f"{base}/.well-known/openid-configuration"}
-            if not s.openid_connect_url:
-                note = (note + " " if note else "") + "(the discovery URL is a placeholder)"
-        elif s.type == "oauth2":
-            out = {"type": "oauth2", "flows": self._oauth_flows(s, base)}
-            if not s.token_url and not s.authorization_url:
-                note = (note + " " if note else "") + "(the token URL is a placeholder)"
+        elif s.type == "oidc" and s.openid_connect_url:
+            out = {"type": "openIdConnect", "openIdConnectUrl": s.openid_connect_url}
+        elif s.type == "oauth2" and (s.token_url or s.authorization_url):
+            out = {"type": "oauth2", "flows": self._oauth_flows(s)}
+        elif s.type in ("oidc", "oauth2"):
+            # OpenAPI requires the URL these types name; without it, say what the client sends
+            # (a bearer token) and name the gap rather than invent an identity provider.
+            missing = "openid_connect_url" if s.type == "oidc" else "token_url"
+            out = {"type": "http", "scheme": "bearer",
+                   "x-designkit-gap": f"{missing} is not in the design; set it in security.authentication"}
+            note = (note + " " if note else "") + f"({s.type}; its {missing} is not in the design yet)"
         elif s.type == "mtls":
             out = {"type": "mutualTLS"}
         elif s.type == "session":
@@ -432,18 +436,16 @@ class _Builder:
         return out
 
     @staticmethod
-    def _oauth_flows(s: AuthScheme, base: str) -> dict[str, Any]:
+    def _oauth_flows(s: AuthScheme) -> dict[str, Any]:
         """The OAuth2 flow the design's URLs imply: both URLs, the authorization code flow; a
-        token URL alone, client credentials; an authorization URL alone, implicit; neither,
-        client credentials at a placeholder token URL."""
+        token URL alone, client credentials; an authorization URL alone, implicit."""
         scopes = {sc: sc for sc in s.scopes}
         if s.authorization_url and s.token_url:
             return {"authorizationCode": {"authorizationUrl": s.authorization_url,
                                           "tokenUrl": s.token_url, "scopes": scopes}}
         if s.authorization_url:
             return {"implicit": {"authorizationUrl": s.authorization_url, "scopes": scopes}}
-        return {"clientCredentials": {"tokenUrl": s.token_url or f"{base}/oauth/token",
-                                      "scopes": scopes}}
+        return {"clientCredentials": {"tokenUrl": s.token_url, "scopes": scopes}}
 
     # ------------------------------------------------------------------ webhooks
 
