@@ -99,8 +99,10 @@ def generate_design(n_endpoints: int) -> dict:
             "authentication": [{"name": "user-oidc", "type": "oidc", "header": "Authorization"}],
             "authorization": {"model": "rbac", "default": "deny", "roles": ["member"]},
             "abuse_controls": ["Bodies over 4 KiB are refused before they are read."],
-            "secrets": [{"name": "db-credentials", "store": "vault:database/creds/bench", "rotation": "per lease"}],
-            "least_privilege": ["The database role reads and writes its own tables only."],
+            "secrets": [{"name": "db-credentials", "kind": "vault", "ref": "database/creds/bench",
+                         "rotation": "per lease"}],
+            "grants": [{"principal": "bench database role", "actions": ["SELECT", "INSERT", "UPDATE"],
+                        "resource": "the item tables and idempotency_keys"}],
         },
         "services": {
             "components": [{"name": "ItemHandler", "kind": "handler", "depends_on": ["ItemRepository"]},

@@ -32,7 +32,7 @@ def test_findings_exit_1_grouped_by_step_with_file_and_line():
     out = run.stdout
     assert out.index("Scope (scope)") < out.index("API surface (api)") < out.index("Validation plan (validation)")
     assert f"{DRAFT}:32: API001 error: POST /orders has no authorization rule [api.endpoints[0].authorization]" in out
-    assert "fix: Add `authorization: role:NAME`" in out
+    assert "fix: Add `authorization: {roles: [NAME]}`" in out
 
 
 @pytest.mark.parametrize(("fail_on", "design", "code"), [

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from designkit.core.durations import format_duration, leading_duration, parse_duration, parse_rate
+from designkit.core.errors import DesignFileError
+from designkit.core.loader import load_design_text
 
 H, D = dt.timedelta(hours=1), dt.timedelta(days=1)
 
@@ -50,3 +52,13 @@ def test_rates(text, per_second):
 
 def test_an_unreadable_rate_is_none_not_a_guess():
     assert parse_rate("lots") is None and parse_rate(None) is None
+
+
+def test_a_bad_duration_in_a_design_is_a_load_error_with_line_and_key():
+    text = ("name: x\napi:\n  inbound_webhooks:\n"
+            "    - {name: s, provider: stripe, provider_retry_window: three days}\n")
+    with pytest.raises(DesignFileError) as info:
+        load_design_text(text, "design.yaml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.key_path) == (4, "api.inbound_webhooks[0].provider_retry_window")
+    assert "'three days' is not a duration" in problem.message and "P3D" in problem.message

@@ -187,3 +187,34 @@ def test_identity_urls_the_design_states_are_exported_as_stated():
     assert schemes["sso"]["flows"] == {"clientCredentials": {"tokenUrl": "https://id.test/token", "scopes": {}}}
     assert schemes["login"] == {"type": "openIdConnect", "x-designkit-type": "oidc",
                                 "openIdConnectUrl": "https://id.test/.well-known/openid-configuration"}
+
+
+def test_inbound_webhooks_access_rules_and_bodiless_replies_export_as_stated():
+    text = """
+name: uploads
+api:
+  endpoints:
+    - id: createUpload
+      method: POST
+      path: /v1/uploads
+      auth: m2m
+      authorization: {roles: [uploader], scopes: [files.write], condition: within the caller's quota}
+      responses: [{status: 202, body: none}]
+      capability_urls: [{method: PUT, store: files, expiry: 15 minutes, max_bytes: 1048576, checksum: sha256}]
+    - {id: ingestStripe, method: POST, path: /v1/hooks/stripe, auth: public, responses: [{status: 200, body: none}]}
+  inbound_webhooks:
+    - {name: stripe-events, provider: stripe, endpoint: ingestStripe, replay_window: 5 minutes,
+       signature: {scheme: hmac-sha256, signs: [timestamp, body]}}
+security:
+  authentication: [{name: m2m, type: oauth2, token_url: "https://id.test/token", scopes: [files.write, files.read]}]
+"""
+    doc = build_openapi(load_design_text(text).design)
+    validate(doc)
+    upload = doc["paths"]["/v1/uploads"]["post"]
+    assert upload["security"] == [{"m2m": ["files.write"]}]          # scopes by reference, not by word match
+    assert upload["description"] == "Authorization: roles: uploader; scopes: files.write; within the caller's quota"
+    assert upload["responses"]["202"] == {"description": "Accepted"}    # no body: no content
+    assert upload["x-capability-urls"] == [{"method": "PUT", "store": "files", "expiry": "15 minutes",
+                                            "max_bytes": 1048576, "checksum": "sha256"}]
+    (hook,) = doc["paths"]["/v1/hooks/stripe"]["post"]["x-inbound-webhooks"]
+    assert hook["provider"] == "stripe" and hook["signature"]["signs"] == ["timestamp", "body"]

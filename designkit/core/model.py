@@ -3,14 +3,29 @@
 Everything is optional past the name so that a draft loads and the checks say what is missing;
 what is present must have the right shape (unknown keys are errors). Field descriptions become
 the JSON Schema's help text in editors (``designkit schema``).
+
+Longer than other modules on purpose: it is the file format itself, one class per mapping in the
+order the file is written; split up, the format would have to be read across files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WrapValidator,
+    model_validator,
+)
+
+from .durations import DURATION_HELP, parse_duration
 
 FORMAT_VERSION = 1
 
@@ -23,6 +38,16 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NON_IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
 Classification = Literal["public", "internal", "confidential", "pii", "credential", "secret"]
 Tier = Literal["A", "B", "C"]
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)   # ValueError says what a duration looks like
+    return text
+
+
+# A duration kept as written ("72h", "3 days", "P3D") and checked on load, so rules can compare it.
+Duration = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_duration),
+                     Field(description=f"A{DURATION_HELP[1:]}.")]
 
 # Classifications whose writes are sensitive actions and whose values must stay out of logs.
 SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
@@ -219,8 +244,17 @@ class Response(Section):
     status: int = Field(..., ge=100, le=599)
     schema_: Name | None = Field(None, alias="schema")
     fields: list[SchemaField] = Field(default_factory=list)
+    body: Literal["none"] | None = Field(
+        None, description="`none`: this response deliberately carries no body (e.g. 202 Accepted).")
     description: Text | None = None
     content_type: Text = "application/json"
+
+    @model_validator(mode="after")
+    def _no_body_means_no_schema(self):
+        if self.body == "none" and (self.schema_ or self.fields):
+            raise ValueError("`body: none` says this response has no body, yet it names a schema or "
+                             "fields; remove one of them")
+        return self
 
 
 class RateLimit(Section):
@@ -232,8 +266,93 @@ class RateLimit(Section):
 class Idempotency(Section):
     strategy: Literal["idempotency-key", "natural-key", "transactional", "idempotent-by-design"]
     key: Text | None = Field(None, description="Where the key comes from, e.g. header Idempotency-Key.")
-    store: Name | None = Field(None, description="persistence store or table that keeps seen keys.")
-    ttl: Text | None = None
+    store: Name | None = Field(
+        None, description="Where seen keys are kept: a persistence idempotency store, table or store name.")
+    ttl: Duration | None = Field(None, description="How long a seen key is kept, e.g. 24h.")
+
+
+_ROLE_OR_SCOPE = re.compile(r"^\s*(roles?|scopes?)\s*[:=]\s*(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def _parse_access_text(value):
+    """``"role:operator; owns the order"`` -> roles, scopes and the condition in words."""
+    if not isinstance(value, str):
+        return value
+    out: dict[str, list[str] | str] = {}
+    words = []
+    for part in re.split(r"[;\n]", value):
+        match = _ROLE_OR_SCOPE.match(part)
+        if match is None:
+            if part.strip():
+                words.append(part.strip())
+            continue
+        kind = "roles" if match.group(1).lower().startswith("role") else "scopes"
+        items = [x for x in re.split(r"[\s,|]+", match.group(2)) if x]
+        out.setdefault(kind, []).extend(re.sub(r"^(roles?|scopes?):", "", x, flags=re.I) for x in items)
+    if words:
+        out["condition"] = "; ".join(words)
+    return out
+
+
+class AccessRule(Section):
+    """Who may call an endpoint or use a channel: roles and scopes by reference, a condition in words.
+
+    Written as a mapping, or as text: ``role:operator`` (roles), ``scopes: read write`` and any
+    other sentence (the condition) separated by ``;``.
+    """
+
+    roles: list[Name] = Field(default_factory=list, description="security.authorization.roles names.")
+    scopes: list[Name] = Field(default_factory=list, description="OAuth scopes of the auth scheme.")
+    condition: Text | None = Field(
+        None, description="Ownership or attribute condition in words, e.g. \"the message's author\".")
+
+    def __str__(self) -> str:
+        """The rule as text that reads back to the same rule: ``roles: operator, admin; the caller's own``."""
+        parts = [f"roles: {', '.join(self.roles)}" if self.roles else "",
+                 f"scopes: {', '.join(self.scopes)}" if self.scopes else "", self.condition or ""]
+        return "; ".join(x for x in parts if x)
+
+
+AccessRuleField = Annotated[AccessRule | None, BeforeValidator(_parse_access_text, json_schema_input_type=str | AccessRule | None),
+                            Field(description="Who may call it: {roles: [...], scopes: [...], condition: ...} "
+                                              "or text such as 'role:admin; owns the order'.")]
+
+
+class AuditScope(Section):
+    """What the audit trail records for one action."""
+
+    event: Name = Field(..., description="The audit event this action writes, e.g. event.replayed.")
+    records: list[Literal["actor", "target", "action", "outcome", "before", "after", "reason",
+                          "source_ip", "request_id"]] = Field(
+        default_factory=list, description="What each record holds (actor and target at least).")
+    denied: bool = Field(False, description="Refused attempts are recorded too.")
+
+
+def _flag_or_scope(value, handler):
+    """``audit: true`` or an AuditScope mapping, with errors located inside the mapping."""
+    if value is None or isinstance(value, bool):
+        return value
+    return AuditScope.model_validate(value)
+
+
+AuditField = Annotated[bool | AuditScope | None, WrapValidator(_flag_or_scope),
+                       Field(description="Whether each call is written to the audit trail: true, or "
+                                         "{event, records, denied} saying what is recorded.")]
+
+
+class CapabilityUrl(Section):
+    """A presigned or capability URL an endpoint hands out: whoever holds it may use it."""
+
+    name: Name | None = None
+    kind: Literal["presigned", "capability"] = Field(
+        "presigned", description="presigned (a store's signed URL, e.g. S3) or capability (our own signed link).")
+    method: HttpMethod = Field("GET", description="What the URL allows: GET downloads, PUT or POST uploads.")
+    store: Name | None = Field(None, description="persistence store the URL reaches, e.g. an s3 bucket.")
+    expiry: Duration | None = Field(None, description="How long the URL works, e.g. 15 minutes.")
+    max_bytes: int | None = Field(None, ge=1, description="Uploads: the content length bound into the URL.")
+    checksum: Literal["md5", "sha1", "sha256", "crc32c"] | None = Field(
+        None, description="Uploads: the checksum bound into the signature.")
+    single_use: bool = False
 
 
 class Endpoint(Section):
@@ -244,7 +363,7 @@ class Endpoint(Section):
     tags: list[Name] = Field(default_factory=list)
     auth: Name | None = Field(
         None, description="An authentication scheme name from security.authentication, or 'public'.")
-    authorization: Text | None = Field(None, description="Who may call it, e.g. 'role:admin'.")
+    authorization: AccessRuleField = None
     public_justification: Text | None = Field(None, description="Why it is safe to be public.")
     parameters: list[Parameter] = Field(default_factory=list)
     request: Body | None = None
@@ -252,10 +371,12 @@ class Endpoint(Section):
     errors: list[Text] = Field(default_factory=list, description="Error codes from api.error_model.")
     rate_limit: RateLimit | None = None
     idempotency: Idempotency | None = None
+    capability_urls: list[CapabilityUrl] = Field(
+        default_factory=list, description="Presigned or capability URLs this endpoint hands out.")
     writes: list[Name] = Field(default_factory=list, description="Entities this endpoint creates or changes.")
     reads: list[Name] = Field(default_factory=list)
     handler: Name | None = Field(None, description="services.components name that handles it.")
-    audit: bool | None = Field(None, description="Whether each call is written to the audit trail.")
+    audit: AuditField = None
     admin: bool = False
     deprecated: bool = False
 
@@ -275,22 +396,45 @@ class Endpoint(Section):
 
 
 class Channel(Section):
-    """A WebSocket channel or an event stream the service publishes or consumes."""
+    """A WebSocket channel, an event stream, or a Kafka/queue topic the service publishes or consumes.
+
+    ``direction`` is the service's: ``publish`` (it only sends), ``subscribe`` (it receives) or both.
+    """
 
     name: Name
-    kind: Literal["websocket", "event"] = "event"
+    kind: Literal["websocket", "event", "topic", "queue"] = Field(
+        "event", description="websocket, event (in-process or bus), topic (Kafka, Pub/Sub...) or queue (SQS...).")
     direction: Literal["publish", "subscribe", "both"] = "publish"
     path: Text | None = Field(None, description="WebSocket path or topic name.")
     summary: Text | None = None
     message: Name | None = Field(None, description="Schema of each message.")
     fields: list[SchemaField] = Field(default_factory=list)
+    broker: Name | None = Field(
+        None, description="topic or queue: the persistence store or services dependency that carries it.")
+    partition_key: Name | None = Field(None, description="topic or queue: the message field messages are partitioned by.")
+    ordering: Literal["none", "per-key", "total"] | None = Field(
+        None, description="topic or queue: which messages are delivered in order.")
+    retention: Duration | None = Field(None, description="topic or queue: how long messages are kept.")
+    schema_compatibility: Literal["backward", "backward-transitive", "forward", "forward-transitive",
+                                  "full", "full-transitive", "none"] | None = Field(
+        None, description="topic: how message schemas may change (schema registry compatibility mode).")
     auth: Name | None = None
-    authorization: Text | None = None
+    authorization: AccessRuleField = None
     public_justification: Text | None = None
     rate_limit: RateLimit | None = None
     writes: list[Name] = Field(default_factory=list)
     handler: Name | None = None
-    audit: bool | None = None
+    audit: AuditField = None
+
+    @property
+    def inbound(self) -> bool:
+        """Messages arrive at the service on it (it subscribes)."""
+        return self.direction != "publish"
+
+    @property
+    def has_callers(self) -> bool:
+        """Someone connects to the service through it: a WebSocket, or anything inbound."""
+        return self.kind == "websocket" or self.inbound
 
 
 class Webhook(Section):
@@ -302,6 +446,49 @@ class Webhook(Section):
     fields: list[SchemaField] = Field(default_factory=list)
     signing: Text | None = Field(None, description="How receivers verify it, e.g. HMAC-SHA256 header.")
     delivery: Text | None = Field(None, description="Retry and ordering policy for deliveries.")
+
+
+class WebhookSignature(Section):
+    """How the service verifies that a delivery comes from the provider, unaltered."""
+
+    scheme: Literal["hmac-sha256", "hmac-sha512", "hmac-sha1", "rsa-sha256", "ecdsa-sha256", "ed25519",
+                    "jwt", "mtls", "shared-token", "none"]
+    header: Text | None = Field(None, description="Where the signature arrives, e.g. Stripe-Signature.")
+    signs: list[Literal["body", "timestamp", "url", "event-id", "headers"]] = Field(
+        default_factory=list, description="What the signature covers, e.g. [timestamp, body].")
+    secret: Name | None = Field(None, description="security.secrets name of the key that verifies it.")
+
+
+class Dedupe(Section):
+    """Where deliveries already seen are remembered, so a provider's retry has no second effect."""
+
+    store: Name | None = Field(
+        None, description="A persistence idempotency store, table or store name that keeps seen deliveries.")
+    key: Text | None = Field(None, description="What identifies a delivery, e.g. the provider's event id.")
+    ttl: Duration | None = Field(None, description="How long a seen delivery is remembered.")
+
+
+class InboundWebhook(Section):
+    """A webhook a provider sends to this service (``api.webhooks`` are the ones it sends).
+
+    A separate list, not a direction flag on webhooks: what a receiver must decide (verification,
+    replay window, dedupe against the provider's retries) shares no key with what a sender
+    decides (payload, signing, delivery policy). The HTTP side stays one endpoint (``endpoint``).
+    """
+
+    name: Name
+    provider: Name = Field(..., description="scope.integration_points name of the sender.")
+    endpoint: Name | None = Field(
+        None, description="The api.endpoints id (or 'METHOD /path') the deliveries arrive on.")
+    events: list[Text] = Field(default_factory=list, description="Event types accepted, e.g. payment_intent.succeeded.")
+    exposure: Literal["public", "private"] = Field(
+        "public", description="public: reachable from the internet; private: over a private link only.")
+    signature: WebhookSignature | None = None
+    replay_window: Duration | None = Field(
+        None, description="Oldest signed timestamp accepted, e.g. 5 minutes.")
+    provider_retry_window: Duration | None = Field(
+        None, description="How long the provider keeps retrying a delivery, e.g. 3 days.")
+    dedupe: Dedupe | None = None
 
 
 class NamedSchema(Section):
@@ -336,7 +523,9 @@ class Api(Section):
     schemas: list[NamedSchema] = Field(default_factory=list)
     endpoints: list[Endpoint] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=list)
-    webhooks: list[Webhook] = Field(default_factory=list)
+    webhooks: list[Webhook] = Field(default_factory=list, description="Outbound webhooks this service sends.")
+    inbound_webhooks: list[InboundWebhook] = Field(
+        default_factory=list, description="Webhooks providers send to this service.")
 
 
 # --------------------------------------------------------------------------- security
@@ -348,6 +537,8 @@ class AuthScheme(Section):
     description: Text | None = None
     header: Text | None = None
     secret: Name | None = Field(None, description="security.secrets name holding its key material.")
+    trust_anchor: Text | None = Field(
+        None, description="mtls: the CA bundle client certificates must chain to (public; no secret needed).")
     scopes: list[Name] = Field(default_factory=list)
     openid_connect_url: Text | None = Field(
         None, description="oidc: the OpenID Connect discovery URL (.well-known/openid-configuration).")
@@ -360,15 +551,39 @@ class AuthScheme(Section):
 class Authorization(Section):
     model: Literal["rbac", "abac", "ownership", "scopes", "acl", "none"] = "rbac"
     default: Literal["deny", "allow"] = "deny"
-    roles: list[Name] = Field(default_factory=list)
+    roles: list[Name] = Field(default_factory=list, description="Roles endpoints and channels name.")
     notes: Text | None = None
+
+
+SecretKind = Literal["secret-manager", "vault", "kms", "hsm", "k8s-secret", "env-injected", "file", "other"]
 
 
 class Secret(Section):
     name: Name
     purpose: Text | None = None
-    store: Text | None = Field(None, description="Where it is kept, e.g. 'vault:kv/webhooks'. Never the value.")
-    rotation: Text | None = None
+    kind: SecretKind | None = Field(
+        None, description="Where it lives: secret-manager, vault, kms, hsm, k8s-secret, env-injected "
+                          "(by the platform at start), file (mounted at run time), other.")
+    ref: Text | None = Field(
+        None, description="Its location in that store, e.g. kv/payments/stripe or /run/secrets/db. Never the value.")
+    rotation: Text | None = Field(None, description="How and how often it is rotated, e.g. every 90 days.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _store_is_now_kind_and_ref(cls, data):
+        if isinstance(data, dict) and "store" in data:
+            raise ValueError("`store` is now two keys: `kind` (secret-manager, vault, kms, hsm, k8s-secret, "
+                             "env-injected, file, other) and `ref` (its location there), e.g. "
+                             "{kind: vault, ref: kv/app/db}")
+        return data
+
+
+class Grant(Section):
+    """One permission the service's own identity holds: who may do what on which resource."""
+
+    principal: Name = Field(..., description="The identity holding it, e.g. the service's database role.")
+    actions: list[Name] = Field(..., min_length=1, description="e.g. [SELECT, INSERT] or [sqs:SendMessage].")
+    resource: Text = Field(..., description="What it applies to, e.g. table webhook_events or an ARN.")
 
 
 class Security(Section):
@@ -377,7 +592,10 @@ class Security(Section):
     default_rate_limit: RateLimit | None = None
     abuse_controls: list[Text] = Field(default_factory=list)
     secrets: list[Secret] = Field(default_factory=list)
-    least_privilege: list[Text] = Field(default_factory=list)
+    grants: list[Grant] = Field(
+        default_factory=list, description="What the service's own identities may do (least privilege).")
+    least_privilege: list[Text] = Field(
+        default_factory=list, description="Other least-privilege measures in words (e.g. non-root pods).")
     threats: list[Text] = Field(default_factory=list)
 
 

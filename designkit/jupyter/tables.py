@@ -48,7 +48,7 @@ def describe_auth(e) -> str:
     """'public' or 'scheme / rule' for an endpoint or channel."""
     if e.auth == "public":
         return "public"
-    return " / ".join(x for x in (e.auth, e.authorization) if x) or "(none)"
+    return " / ".join(x for x in (e.auth, str(e.authorization or "")) if x) or "(none)"
 
 
 def _body(e: Endpoint) -> str:
@@ -131,6 +131,15 @@ def api_tables(d: Design) -> Tables:
                            ["name", "kind", "direction", "path", "auth", "message"]),
         "webhooks": _frame(({"name": w.name, "event": w.event, "payload": w.payload, "signing": w.signing}
                             for w in a.webhooks), ["name", "event", "payload", "signing"]),
+        "inbound webhooks": _frame(({"name": h.name, "provider": h.provider, "endpoint": h.endpoint,
+                                     "signature": (f"{h.signature.scheme} over {_join(h.signature.signs)}"
+                                                   if h.signature else ""),
+                                     "replay window": h.replay_window,
+                                     "provider retries": h.provider_retry_window,
+                                     "dedupe": (f"{h.dedupe.store} for {h.dedupe.ttl}" if h.dedupe else "")}
+                                    for h in a.inbound_webhooks),
+                                   ["name", "provider", "endpoint", "signature", "replay window",
+                                    "provider retries", "dedupe"]),
         "error codes": _frame(({"code": c.code, "status": c.status, "message": c.message}
                                for c in (em.codes if em else [])), ["code", "status", "message"]),
     }
@@ -138,10 +147,10 @@ def api_tables(d: Design) -> Tables:
 
 def security_tables(d: Design) -> Tables:
     s = d.security
-    surfaces = [{"surface": e.route, "auth": e.auth, "authorization": e.authorization,
+    surfaces = [{"surface": e.route, "auth": e.auth, "authorization": str(e.authorization or ""),
                  "public justification": e.public_justification,
                  "rate limit": e.rate_limit.limit if e.rate_limit else ""} for e in d.api.endpoints]
-    surfaces += [{"surface": f"{c.kind} {c.name}", "auth": c.auth, "authorization": c.authorization,
+    surfaces += [{"surface": f"{c.kind} {c.name}", "auth": c.auth, "authorization": str(c.authorization or ""),
                   "public justification": c.public_justification,
                   "rate limit": c.rate_limit.limit if c.rate_limit else ""} for c in d.api.channels]
     return {
@@ -150,9 +159,11 @@ def security_tables(d: Design) -> Tables:
                                  ["scheme", "type", "secret", "description"]),
         "access per surface": _frame(surfaces, ["surface", "auth", "authorization",
                                                 "public justification", "rate limit"]),
-        "secrets": _frame(({"secret": x.name, "kept in": x.store, "rotation": x.rotation,
+        "secrets": _frame(({"secret": x.name, "kind": x.kind, "kept at": x.ref, "rotation": x.rotation,
                             "purpose": x.purpose} for x in s.secrets),
-                          ["secret", "kept in", "rotation", "purpose"]),
+                          ["secret", "kind", "kept at", "rotation", "purpose"]),
+        "grants": _frame(({"principal": g.principal, "actions": _join(g.actions), "resource": g.resource}
+                          for g in s.grants), ["principal", "actions", "resource"]),
         "abuse controls": _frame(({"control": x} for x in s.abuse_controls), ["control"]),
     }
 

@@ -133,7 +133,8 @@ def _ev_security(d) -> str:
 
 
 def _ev_authz(d) -> str:
-    surfaces = list(d.api.endpoints) + list(d.api.channels)
+    # a channel the service only publishes to a broker has no callers to authorize
+    surfaces = list(d.api.endpoints) + [c for c in d.api.channels if c.has_callers]
     public = [s for s in surfaces if s.auth == "public"]
     ruled = [s for s in surfaces if s.auth != "public" and s.authorization]
     missing = [s for s in surfaces if s.auth != "public" and not s.authorization]

@@ -38,7 +38,7 @@ def _endpoint(e: Endpoint) -> dict:
         "id": e.id,
         "summary": e.summary,
         "auth_scheme": None if e.auth == "public" else e.auth,
-        "authorization": e.authorization,
+        "authorization": _dump(e.authorization),
         "public_justification": e.public_justification,
         "request": _dump(e.request),
         "parameters": [_dump(p) for p in e.parameters],
@@ -46,6 +46,7 @@ def _endpoint(e: Endpoint) -> dict:
         "errors": e.errors,
         "rate_limit": _dump(e.rate_limit),
         "idempotency": _dump(e.idempotency),
+        "capability_urls": [_dump(u) for u in e.capability_urls],
         "writes": e.writes,
         "handler": e.handler,
     })
@@ -120,10 +121,14 @@ def build_spec(design: Design, checklist: list | None = None) -> dict:
         "default_rate_limit": _dump(sec.default_rate_limit),
         "abuse_controls": sec.abuse_controls,
         # a secret's name and where it is kept; the design never holds a value
-        "secrets": [_clean({"name": s.name, "store": s.store, "rotation": s.rotation}) for s in sec.secrets],
+        "secrets": [_clean({"name": s.name, "kind": s.kind, "ref": s.ref, "rotation": s.rotation})
+                    for s in sec.secrets],
+        "grants": [_dump(g) for g in sec.grants],
         "least_privilege": sec.least_privilege,
-        "channels": [_clean({"name": c.name, "kind": c.kind, "auth": "public" if c.auth == "public" else "required",
-                             "authorization": c.authorization}) for c in design.api.channels],
+        "channels": [_clean({"name": c.name, "kind": c.kind, "direction": c.direction,
+                             "auth": "public" if c.auth == "public" else "required",
+                             "authorization": _dump(c.authorization)}) for c in design.api.channels],
+        "inbound_webhooks": [_clean(_dump(h)) for h in design.api.inbound_webhooks],
     })
     spec = {
         "api": [_endpoint(e) for e in design.api.endpoints],

@@ -251,9 +251,11 @@ registry = RuleRegistry()
 from . import (  # noqa: E402  (the modules define rules with base.rule; registered below)
     api,
     data,
+    events,
     observability,
     performance,
     persistence,
+    privilege,
     reliability,
     scope,
     secrets,
@@ -263,7 +265,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     waivers,
 )
 
-for _module in (scope, data, api, security, secrets, services, persistence, reliability,
+for _module in (scope, data, api, events, security, privilege, secrets, services, persistence, reliability,
                 performance, observability, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):

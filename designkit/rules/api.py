@@ -15,28 +15,29 @@ from .base import (
     rule,
     strip_list,
 )
+from .surfaces import states_access, surfaces_with_callers
 
 
 @rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ,
       checklist="security-observability", validates="authz-or-public", risk="high")
 def authz_or_public(ctx):
-    """Every endpoint and channel has an authorization rule, or is public with a written justification.
+    """Every endpoint and every channel with callers has an authorization rule, or is public with a written justification.
 
     Why: An endpoint without a stated authorization rule is open to every authenticated caller
-    (or to everyone); "public" must be a decision someone wrote down, not a default.
-    Fix: Add `authorization: role:NAME` (who may call it), or `auth: public` with a
-    `public_justification` that says why that is safe.
+    (or to everyone); "public" must be a decision someone wrote down, not a default. A channel
+    the service only publishes to a broker has no callers: the broker's grants decide who reads it.
+    Fix: Add `authorization: {roles: [NAME]}` (roles from security.authorization.roles) and/or a
+    `condition` in words; or set `auth` to `public` with a `public_justification` that says why
+    that is safe.
     Plan: In the security step, decide per endpoint and channel who may call it; justify each public one.
     Bad:
         - {method: GET, path: /v1/orders, auth: user-jwt}
         - {method: GET, path: /healthz, auth: public, public_justification: TBD}
     Good:
-        - {method: GET, path: /v1/orders, auth: user-jwt, authorization: "ownership: caller's orders only"}
+        - {method: GET, path: /v1/orders, auth: user-jwt, authorization: {roles: [customer], condition: "the caller's own orders only"}}
         - {method: GET, path: /healthz, auth: public, public_justification: Answers ok only; no data, no side effects.}
     """
-    surfaces = [(kp, endpoint_label(ep), ep) for kp, ep in ctx.endpoints()]
-    surfaces += [(kp, f"channel {ch.name}", ch) for kp, ch in ctx.channels()]
-    for kp, label, s in surfaces:
+    for kp, label, s in surfaces_with_callers(ctx):
         if s.auth == "public":
             if is_placeholder(s.public_justification):
                 said = "no" if not (s.public_justification or "").strip() else "a placeholder"
@@ -44,7 +45,7 @@ def authz_or_public(ctx):
                           f"{label} is public with {said} justification",
                           fix="write in `public_justification` why it is safe to call without credentials "
                               "(what it returns, what it cannot change)")
-        elif is_placeholder(s.authorization):
+        elif not states_access(s.authorization):
             yield Hit(kp + ("authorization",), f"{label} has no authorization rule")
 
 
@@ -174,26 +175,31 @@ def unknown_fields_policy(ctx):
 @rule("API005", "api.response-schema", "error", step="api", seed=seeds.V_INPUTS,
       checklist="api-contracts", validates="inputs-outputs", tiers={"C": "warning"})
 def response_schema(ctx):
-    """Every endpoint declares its success response and that response's schema.
+    """Every endpoint declares its success response, and that response's schema or that it has no body.
 
     Why: Clients, generated SDKs and contract tests need the exact success shape; "returns the
-    order" is not a contract.
-    Fix: Add `responses: [{status: 200, schema: NAME}]` (204 needs no schema).
+    order" is not a contract, and neither is a 202 that may or may not carry something.
+    Fix: Add `responses: [{status: 200, schema: NAME}]`, or `body: none` on a success response that
+    deliberately carries nothing (204 and 205 never do).
     Plan: In the API step, write the success response of each endpoint with a named or inline schema.
     Bad:
-        responses: []
+        responses: [{status: 202}]
     Good:
-        responses: [{status: 201, schema: Order}]
+        responses: [{status: 202, body: none}]
     """
     for kp, ep in ctx.endpoints():
         label = endpoint_label(ep)
         ok = [(j, r) for j, r in enumerate(ep.responses) if 200 <= r.status < 300]
         if not ok:
-            yield Hit(kp + ("responses",), f"{label} declares no success (2xx) response")
+            yield Hit(kp + ("responses",), f"{label} declares no success (2xx) response",
+                      fix="add its success response, e.g. `responses: [{status: 200, schema: NAME}]` "
+                          "(a success that deliberately carries nothing says body none)")
             continue
         for j, r in ok:
-            if r.status not in (204, 205) and not r.schema_ and not r.fields and ep.method != "HEAD":
-                yield Hit(kp + ("responses", j), f"{label} response {r.status} has no schema")
+            if r.status not in (204, 205) and ep.method != "HEAD" and r.body != "none" \
+                    and not r.schema_ and not r.fields:
+                yield Hit(kp + ("responses", j), f"{label} response {r.status} has no schema",
+                          fix="add `schema: NAME` or inline `fields:`, or `body: none` when it deliberately carries nothing")
 
 
 @rule("API006", "api.error-model", "error", step="api", seed=seeds.ERROR_MODEL,
@@ -229,11 +235,12 @@ def error_model(ctx):
 @rule("API007", "api.errors-from-model", "error", step="api", seed=seeds.API_DESIGN,
       checklist="api-contracts", validates="inputs-outputs", tiers={"C": "warning"})
 def errors_from_model(ctx):
-    """Every endpoint lists the errors it returns, each a code from the error model.
+    """Every endpoint declares the errors it returns (error codes, or 4xx/5xx responses), each code from the error model.
 
     Why: Errors are part of the contract; an endpoint whose failures are undeclared, or declared
     with codes the error model does not have, gives clients nothing to handle.
-    Fix: Add `errors: [code, ...]` using codes from `api.error_model.codes`, or add the missing codes there.
+    Fix: Add `errors: [code, ...]` using codes from `api.error_model.codes` (or list its 4xx/5xx
+    `responses`), or add the missing codes to the error model.
     Plan: In the API step, list the error codes each endpoint can return, from the shared error model.
     Bad:
         errors: [oops]
@@ -243,8 +250,8 @@ def errors_from_model(ctx):
     codes = ctx.error_codes
     for kp, ep in ctx.endpoints():
         label = endpoint_label(ep)
-        if not ep.errors:
-            yield Hit(kp + ("errors",), f"{label} declares no errors")
+        if not ep.errors and not any(r.status >= 400 for r in ep.responses):
+            yield Hit(kp + ("errors",), f"{label} declares no errors (no error codes and no 4xx/5xx responses)")
             continue
         for j, code in enumerate(ep.errors):
             if code not in codes:
@@ -260,16 +267,19 @@ _OPERATIONAL = re.compile(r"^/(\.well-known|healthz?|readyz?|livez?|ready|live|m
 @rule("API008", "api.versioning", "error", step="api", seed=seeds.API_DESIGN,
       checklist="api-contracts", tiers={"C": "info", "B": "warning"})
 def versioning(ctx):
-    """The API states a versioning scheme and every endpoint follows it.
+    """The API states a versioning scheme, every endpoint follows it, and `none` is a real choice.
 
-    Why: Without a version in every contract, the first breaking change breaks every client at once.
+    Why: Without a version in every contract, the first breaking change breaks every client at
+    once. `versioning: none` is honest only for an API whose paths carry no version and that is
+    not business critical: a tier A API will need to change without breaking its clients.
     Fix: Add `api.versioning` (scheme, current, policy); with `url-path`, start each path with
     the current version (operational paths like /healthz excepted) or mark older ones `deprecated`.
     Plan: In the API step, choose one versioning scheme and apply it to every endpoint.
     Bad:
-        versioning: {scheme: url-path, current: v1}
-        endpoints: [{method: GET, path: /orders}]
+        versioning: {scheme: none, policy: We never break clients.}
+        endpoints: [{method: GET, path: /v1/orders}]
     Good:
+        versioning: {scheme: url-path, current: v1, policy: /v2 beside /v1 for 6 months.}
         endpoints: [{method: GET, path: /v1/orders}]
     """
     api = ctx.design.api
@@ -279,19 +289,30 @@ def versioning(ctx):
     if v is None:
         yield Hit(("api", "versioning"), "the API states no versioning scheme")
         return
+    versioned = [(kp, ep) for kp, ep in ctx.endpoints()
+                 if not _OPERATIONAL.match(ep.path) and _VERSION.match(ep.path.strip("/").split("/", 1)[0])]
     if v.scheme == "none":
         if is_placeholder(v.policy):
             yield Hit(("api", "versioning", "policy"), "versioning is 'none' without a policy saying how changes ship")
+        if versioned:
+            yield Hit(("api", "versioning", "scheme"),
+                      f"versioning is 'none' but paths carry a version ({names_list([ep.path for _, ep in versioned], 3)})",
+                      fix="set `scheme: url-path` with `current:` the version the paths carry")
+        elif ctx.tier == "A":
+            yield Hit(("api", "versioning", "scheme"),
+                      "versioning is 'none' on a tier A API: the first breaking change breaks every client",
+                      fix="choose a scheme (`scheme: url-path`, `current: v1`) and a policy for retiring versions")
         return
     if not v.current:
         yield Hit(("api", "versioning", "current"), f"versioning scheme {v.scheme} does not name the current version")
     if is_placeholder(v.policy):
         yield Hit(("api", "versioning", "policy"), "versioning has no policy for breaking changes")
+    versioned_paths = {kp for kp, _ in versioned}
     for kp, ep in ctx.endpoints():
         if _OPERATIONAL.match(ep.path):
             continue
         first = ep.path.strip("/").split("/", 1)[0]
-        has_version = bool(_VERSION.match(first))
+        has_version = kp in versioned_paths
         if v.scheme == "url-path":
             if not has_version:
                 yield Hit(kp + ("path",), f"{endpoint_label(ep)} path {ep.path} has no version segment",
@@ -396,26 +417,60 @@ def bounded_lists(ctx):
             yield Hit(kp + ("parameters",), f"{endpoint_label(ep)} returns a list without a bounded page size")
 
 
-@rule("API012", "api.webhook-contract", "error", step="api", seed=seeds.WEBHOOK_EXAMPLE,
-      checklist="api-contracts", risk="high", tiers={"C": "warning"})
-def webhook_contract(ctx):
-    """Every outbound webhook has a payload schema, a signature receivers verify, and a delivery policy.
+# Fields that decide who may do what: a client that can set them grants itself privileges.
+_ACCESS_FIELDS = frozenset({
+    "role", "roles", "permission", "permissions", "scope", "scopes", "is_admin", "admin", "is_staff",
+    "is_superuser", "superuser", "owner", "owner_id", "tenant_id", "account_id", "org_id",
+    "organization_id", "workspace_id", "group", "groups", "verified", "email_verified", "status",
+    "balance", "credit", "price", "amount", "plan", "tier",
+})
+_PRIVILEGED_ROLE = re.compile(r"admin|owner|super|root|staff|operator|manager", re.IGNORECASE)
 
-    Why: Receivers must be able to tell our deliveries from forgeries and know how retries and
-    ordering behave; an unsigned webhook is an open door into every subscriber.
-    Fix: Add `payload` (or `fields`), `signing` (e.g. HMAC-SHA256 over timestamp and body) and
-    `delivery` (retries, backoff, ordering) to the webhook.
-    Plan: In the API step, specify the payload, signature scheme and retry policy of each webhook.
+
+def _privileges(ctx, ep) -> str | None:
+    """Why a write carries privileges a client could widen with extra fields, or None."""
+    if ep.admin:
+        return "it is an admin action"
+    roles = [r for r in (ep.authorization.roles if ep.authorization else []) if _PRIVILEGED_ROLE.search(r)]
+    if roles:
+        return f"its callers hold {', '.join(roles)}"
+    # a body bound straight onto a stored entity reaches every field of it
+    entity = ctx.entities.get(strip_list(ep.request.schema_)) if ep.request.schema_ else None
+    if entity is not None and strip_list(ep.request.schema_) not in ctx.schemas:
+        hit = [f.name for f in entity.fields
+               if f.name.lower() in _ACCESS_FIELDS or f.classification in ("credential", "secret")]
+        if hit:
+            return f"the body binds onto {entity.name}, whose {names_list(hit, 3)} decide access or value"
+    return None
+
+
+@rule("API016", "api.no-mass-assignment", "warning", step="api", seed=seeds.V_INPUTS,
+      checklist="api-contracts", validates="inputs-outputs", risk="high", tiers={"A": "error", "C": "info"})
+def no_mass_assignment(ctx):
+    """A write that carries privileges rejects body fields its schema does not name.
+
+    Why: With `unknown_fields: allow`, a client can send `role: admin` or `owner_id` alongside the
+    fields it may set, and a handler that binds the body onto the stored record applies them (mass
+    assignment). Allowing unknown fields is right for a third party's payload kept as received,
+    not for an admin action or a write to a record with access-deciding fields.
+    Fix: Set `unknown_fields: reject` on the request (or its named schema) and list the fields a
+    client may set.
+    Plan: In the API step, give each privileged write an input schema of exactly the settable fields.
     Bad:
-        webhooks: [{name: order-paid, event: order.paid}]
+        - {method: PATCH, path: "/v1/users/{id}", admin: true, request: {schema: UserPatch, unknown_fields: allow}}
     Good:
-        webhooks: [{name: order-paid, event: order.paid, payload: OrderPaid, signing: HMAC-SHA256 header, delivery: 8 retries with exponential backoff over 24 h}]
+        - {method: PATCH, path: "/v1/users/{id}", admin: true, request: {schema: UserPatch, unknown_fields: reject}}
     """
-    for i, hook in enumerate(ctx.design.api.webhooks):
-        kp = ("api", "webhooks", i)
-        if not hook.payload and not hook.fields:
-            yield Hit(kp + ("payload",), f"webhook {hook.name} has no payload schema")
-        if is_placeholder(hook.signing):
-            yield Hit(kp + ("signing",), f"webhook {hook.name} is not signed")
-        if is_placeholder(hook.delivery):
-            yield Hit(kp + ("delivery",), f"webhook {hook.name} states no delivery/retry policy")
+    for kp, ep in ctx.endpoints():
+        body = ep.request
+        if body is None or ep.method not in ("POST", "PUT", "PATCH"):
+            continue
+        named = ctx.schemas.get(strip_list(body.schema_)) if body.schema_ else None
+        policy = body.unknown_fields or (named.unknown_fields if named is not None else None)
+        if policy != "allow":
+            continue
+        why = _privileges(ctx, ep)
+        if why:
+            where = kp + ("request", "unknown_fields") if body.unknown_fields else \
+                ("api", "schemas", list(ctx.schemas).index(named.name), "unknown_fields")
+            yield Hit(where, f"{endpoint_label(ep)} accepts fields its schema does not name, and {why}")

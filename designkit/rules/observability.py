@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from ..core.model import AuditScope
 from . import seeds
-from .base import NEVER_LOGGED, WRITE_METHODS, Hit, endpoint_label, is_placeholder, rule
+from .base import NEVER_LOGGED, Hit, endpoint_label, is_placeholder, rule
+from .surfaces import sensitive_actions
 
 
 @rule("OBS001", "observability.structured-logs", "warning", step="observability",
@@ -59,54 +61,34 @@ def request_ids(ctx):
         yield Hit(("observability", "logs", "fields"), "the log fields do not include the request id")
 
 
-_AUTH_CHANGE = re.compile(
-    r"(^|[/_.\-{])(login|logout|password|passwords|token|tokens|roles?|permissions?|credentials?|"
-    r"api-?keys?|mfa|2fa|sessions?|grants?|members?|invit\w*)($|[/_.\-}])", re.IGNORECASE)
-
-
-def sensitive_reasons(ctx, ep) -> list[str]:
-    """Why an endpoint is a sensitive action (empty when it is not)."""
-    reasons = []
-    sensitive = [n for n in ep.writes if n in ctx.sensitive_entities]
-    if sensitive:
-        reasons.append(f"writes classified data ({', '.join(sensitive)})")
-    if ep.admin:
-        reasons.append("is an admin action")
-    if ep.method in WRITE_METHODS and (_AUTH_CHANGE.search(ep.path) or (ep.id and _AUTH_CHANGE.search(
-            re.sub(r"([a-z])([A-Z])", r"\1_\2", ep.id)))):
-        reasons.append("changes authentication or access")
-    return reasons
-
-
 @rule("OBS003", "observability.audit-sensitive-actions", "error", step="observability",
       seed=seeds.AUDIT_TRAIL, checklist="security-observability", risk="high",
       tiers={"C": "warning"})
 def audit_sensitive_actions(ctx):
-    """Every sensitive action is audited: writes to classified data, admin actions, auth changes.
+    """Every sensitive action is audited: admin actions, deletes, role, permission and credential changes, exports, money movement.
 
     Why: After an incident, or for compliance, you must answer who did what to which record and
-    when; application logs rotate and are not tamper-evident.
-    Fix: Set `audit: true` on the endpoint and describe `observability.audit` (store, retention, events).
+    when; application logs rotate and are not tamper-evident. The audit trail is for actions,
+    not for every write: a telemetry stream into a classified table is not an audit event.
+    Fix: Set `audit: true` on the endpoint (or `audit: {event: NAME, records: [actor, target, outcome]}`)
+    and describe `observability.audit` (store, retention, events).
     Plan: In the observability step, list the sensitive actions and record each in an append-only audit trail.
     Bad:
         - {method: DELETE, path: "/v1/users/{id}", admin: true}
     Good:
-        - {method: DELETE, path: "/v1/users/{id}", admin: true, audit: true}
+        - {method: DELETE, path: "/v1/users/{id}", admin: true, audit: {event: user.deleted, records: [actor, target, outcome]}}
     """
     any_sensitive = False
     for kp, ep in ctx.endpoints():
-        reasons = sensitive_reasons(ctx, ep)
+        reasons = sensitive_actions(ep)
         if not reasons:
             continue
         any_sensitive = True
         if not ep.audit:
             yield Hit(kp + ("audit",), f"{endpoint_label(ep)} {' and '.join(reasons)} but is not audited")
-    for kp, ch in ctx.channels():
-        sensitive = [n for n in ch.writes if n in ctx.sensitive_entities]
-        if sensitive:
-            any_sensitive = True
-            if not ch.audit:
-                yield Hit(kp + ("audit",), f"channel {ch.name} writes classified data ({', '.join(sensitive)}) but is not audited")
+        elif isinstance(ep.audit, AuditScope) and ep.audit.records and "actor" not in ep.audit.records:
+            yield Hit(kp + ("audit", "records"), f"{endpoint_label(ep)} is audited without recording who did it",
+                      fix="add actor to `records:`")
     audit = ctx.design.observability.audit
     if any_sensitive and (audit is None or is_placeholder(audit.store)):
         yield Hit(("observability", "audit"), "sensitive actions exist but the audit trail's store is not described",

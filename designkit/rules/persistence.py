@@ -90,13 +90,14 @@ def idempotency_store(ctx):
     """
     p = ctx.design.persistence
     places = set(ctx.tables) | set(ctx.stores)
-    uses_keys = False
+    untimed = []     # endpoints whose keys are kept for no stated time (theirs or the shared block's)
     for kp, ep in ctx.endpoints():
         idem = ep.idempotency
         if idem is None or idem.strategy != "idempotency-key":
             continue
-        uses_keys = True
         label = endpoint_label(ep)
+        if not idem.ttl:
+            untimed.append(label)
         if is_placeholder(idem.key):
             yield Hit(kp + ("idempotency", "key"), f"{label} uses idempotency keys but does not say where the key comes from")
         store = idem.store or (p.idempotency.table or p.idempotency.store if p.idempotency else None)
@@ -106,9 +107,12 @@ def idempotency_store(ctx):
             yield Hit(kp + ("idempotency", "store"),
                       f"{label} stores idempotency keys in {store!r}, which is not a persistence table or store",
                       fix=f"use one of: {names_list(sorted(places), 8)}" if places else "add the table to persistence.tables")
-    if uses_keys and (p.idempotency is None or is_placeholder(p.idempotency.ttl)):
-        yield Hit(("persistence", "idempotency"), "idempotency keys are used but their store and TTL are not described",
-                  fix="add `persistence.idempotency: {table: ..., key: ..., ttl: ...}`")
+    if untimed and (p.idempotency is None or is_placeholder(p.idempotency.ttl)):
+        yield Hit(("persistence", "idempotency"),
+                  f"{names_list(untimed, 3)} keep idempotency keys for no stated time (no ttl on the endpoint "
+                  "or in persistence.idempotency)",
+                  fix="add `persistence.idempotency: {table: idempotency_keys, ttl: 24 hours}` "
+                      "(or a ttl on each endpoint's idempotency)")
 
 
 @rule("PER004", "persistence.references-exist", "error", step="persistence",

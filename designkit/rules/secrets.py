@@ -121,13 +121,13 @@ def no_secret_values(ctx):
     Why: The design file lives in source control; a key, token, private key or password written
     in it is leaked to everyone with read access, forever (history keeps it).
     Fix: Remove the value, rotate it now (it is exposed), and name where it is kept instead:
-    `security.secrets: [{name: ..., store: vault:kv/...}]`.
+    `security.secrets: [{name: ..., kind: vault, ref: kv/...}]`.
     Plan: In the security step, replace every secret value with a secret-store reference and rotate it.
     Bad:
         stores: [{name: db, kind: postgresql, purpose: "postgres://app:hunter2@db:5432/app"}]
     Good:
         stores: [{name: db, kind: postgresql, purpose: Orders}]
-        secrets: [{name: db-password, store: "vault:database/creds/app"}]
+        secrets: [{name: db-password, kind: vault, ref: database/creds/app}]
     """
     text = _file_text(ctx)
     # One pass over the file's text first: a clean file (the usual case) costs one regex scan,

@@ -1,32 +1,32 @@
-"""Security rules: authentication, rate limits and abuse controls, secrets, least privilege."""
+"""Security rules: authentication, roles, rate limits and abuse controls, auth scheme details, bearer URLs."""
 
 from __future__ import annotations
 
+from ..core.durations import format_duration, parse_duration, parse_rate
 from . import seeds
 from .base import WRITE_METHODS, Hit, endpoint_label, is_placeholder, names_list, rule
-from .secrets import looks_like_secret
+from .surfaces import CREDENTIAL, MONEY, USER_SCHEMES, endpoint_words, surfaces_with_callers
 
 
 @rule("SEC001", "security.authn-defined", "error", step="security", seed=seeds.AUTHN,
       checklist="security-observability", validates="authz-or-public", risk="high")
 def authn_defined(ctx):
-    """Every non-public endpoint and channel names an authentication scheme the design defines.
+    """Every non-public endpoint, and every channel with callers, names an authentication scheme the design defines.
 
     Why: Authorization rules mean nothing unless the caller's identity is established by a known
-    method (OIDC, signatures, mTLS ...); an undefined scheme is an unreviewed one.
+    method (OIDC, signatures, mTLS ...); an undefined scheme is an unreviewed one. A channel the
+    service only publishes to a broker has no callers to authenticate.
     Fix: Set `auth:` to a name from `security.authentication` (or define the scheme there), or
     `auth: public` with a justification.
     Plan: In the security step, define each authentication method once and assign one to every surface.
     Bad:
-        - {method: GET, path: /v1/orders, authorization: role:user}
+        - {method: GET, path: /v1/orders, authorization: {roles: [user]}}
     Good:
-        - {method: GET, path: /v1/orders, auth: user-oidc, authorization: role:user}
+        - {method: GET, path: /v1/orders, auth: user-oidc, authorization: {roles: [user]}}
     """
     schemes = ctx.auth_schemes
     known = names_list(sorted(schemes), 8) if schemes else "(none defined yet)"
-    surfaces = [(kp, endpoint_label(ep), ep) for kp, ep in ctx.endpoints()]
-    surfaces += [(kp, f"channel {ch.name}", ch) for kp, ch in ctx.channels()]
-    for kp, label, s in surfaces:
+    for kp, label, s in surfaces_with_callers(ctx):
         if s.auth == "public":
             continue
         if not s.auth:
@@ -40,17 +40,18 @@ def authn_defined(ctx):
 @rule("SEC002", "security.rate-limits", "error", step="security", seed=seeds.RATE_LIMITS,
       checklist="security-observability", tiers={"B": "warning"})
 def rate_limits(ctx):
-    """Every public and every write endpoint or channel is rate limited.
+    """Every public and every write endpoint, and every channel that receives messages, is rate limited.
 
     Why: Public and write surfaces are where floods, credential stuffing and cost attacks land;
-    a limit per client, user or IP bounds the damage.
+    a limit per client, user or IP bounds the damage. A channel the service only publishes on
+    receives nothing to limit.
     Fix: Add `rate_limit: {limit: 10/second, key: user}` to the endpoint, or a
     `security.default_rate_limit` that applies to all.
     Plan: In the security step, set a default rate limit and tighter ones for public and write endpoints.
     Bad:
-        - {method: POST, path: /v1/orders, auth: user-oidc, authorization: role:user}
+        - {method: POST, path: /v1/orders, auth: user-oidc}
     Good:
-        - {method: POST, path: /v1/orders, auth: user-oidc, authorization: role:user, rate_limit: {limit: 5/second, key: user}}
+        - {method: POST, path: /v1/orders, auth: user-oidc, rate_limit: {limit: 5/second, key: user}}
     """
     if ctx.design.security.default_rate_limit is not None:
         return
@@ -59,7 +60,7 @@ def rate_limits(ctx):
             kind = "public" if ep.auth == "public" else "write"
             yield Hit(kp + ("rate_limit",), f"{kind} endpoint {endpoint_label(ep)} has no rate limit")
     for kp, ch in ctx.channels():
-        if ch.rate_limit is None and (ch.auth == "public" or ch.writes or ch.direction != "publish"):
+        if ch.rate_limit is None and ch.inbound:
             yield Hit(kp + ("rate_limit",), f"channel {ch.name} accepts messages without a rate limit")
 
 
@@ -78,71 +79,171 @@ def abuse_controls(ctx):
     Good:
         security: {abuse_controls: [Bodies over 256 KiB are refused before they are read.]}
     """
-    exposed = [endpoint_label(ep) for _, ep in ctx.endpoints() if ep.auth == "public" or ep.method in WRITE_METHODS]
-    exposed += [f"channel {ch.name}" for _, ch in ctx.channels()]
+    exposed = [label for _, label, s in surfaces_with_callers(ctx)
+               if s.auth == "public" or getattr(s, "method", "POST") in WRITE_METHODS]
     if exposed and not [c for c in ctx.design.security.abuse_controls if not is_placeholder(c)]:
         yield Hit(("security", "abuse_controls"),
                   f"no abuse controls are listed for the public or write surfaces ({names_list(exposed, 3)})")
 
 
-_NEEDS_SECRET = {"hmac-signature": "signing secret", "api-key": "key store", "basic": "password store",
-                 "mtls": "CA and key material"}
+def attack_target(ep) -> str | None:
+    """'an authentication' or 'a payment' when an endpoint is a usual abuse target, else None."""
+    if ep.method not in WRITE_METHODS:
+        return None
+    if CREDENTIAL.search(endpoint_words(ep)):
+        return "an authentication"
+    if MONEY.search(endpoint_words(ep)):
+        return "a payment"
+    return None
 
 
-@rule("SEC004", "security.secrets-in-store", "error", step="security", seed=seeds.NO_SECRETS,
-      checklist="security-observability", risk="high", tiers={"C": "error"})  # a safety rule: never softened
-def secrets_in_store(ctx):
-    """Every secret the design needs names the secret store that keeps it, never a value.
+@rule("SEC010", "security.abuse-target-rate-limits", "warning", step="security", seed=seeds.RATE_LIMITS,
+      checklist="security-observability", risk="high", tiers={"A": "error", "C": "info"})
+def abuse_target_rate_limits(ctx):
+    """Login, token and checkout or payment endpoints have their own rate limit, tighter than the default.
 
-    Why: A secret without a stated home ends up in an environment file, a config map or the
-    repository; naming the store (Vault, a cloud secrets manager) makes rotation and access review possible.
-    Fix: Add `security.secrets` entries with `store: vault:kv/...` (a location, not the value) and
-    `rotation`, and point each auth scheme's `secret:` at one.
-    Plan: In the security step, list every secret, where it is kept and how it rotates.
+    Why: A default sized for ordinary traffic (say 50 requests a second per IP) lets an attacker
+    try 4 million passwords or stolen cards a day from one address. Authentication and payment
+    endpoints need limits sized for a person, keyed by account or card as well as IP.
+    Fix: Add `rate_limit:` to the endpoint, tighter than `security.default_rate_limit`
+    (e.g. `{limit: 5/minute, key: account}` on login).
+    Plan: In the security step, size a limit for each authentication and payment endpoint from how often a real user calls it.
     Bad:
-        secrets: [{name: stripe-key, store: sk_live_51H...}]
+        default_rate_limit: {limit: 50/second, key: ip}
+        endpoints: [{id: login, method: POST, path: /v1/sessions, auth: public}]
     Good:
-        secrets: [{name: stripe-key, store: "vault:kv/payments/stripe", rotation: every 90 days}]
+        endpoints: [{id: login, method: POST, path: /v1/sessions, auth: public, rate_limit: {limit: 5/minute, key: account}}]
     """
-    secrets = {s.name for s in ctx.design.security.secrets}
-    for i, s in enumerate(ctx.design.security.secrets):
-        kp = ("security", "secrets", i, "store")
-        if is_placeholder(s.store):
-            yield Hit(kp, f"secret {s.name} does not say where it is kept")
-        elif looks_like_secret(s.store):
-            yield Hit(kp, f"secret {s.name} gives what looks like a value instead of a store location",
-                      fix="replace the value with its location (e.g. vault:kv/app/NAME) and rotate the exposed secret")
-    for i, scheme in enumerate(ctx.design.security.authentication):
-        kp = ("security", "authentication", i, "secret")
-        if scheme.secret and scheme.secret not in secrets:
-            yield Hit(kp, f"auth scheme {scheme.name} uses secret {scheme.secret!r}, which security.secrets does not list",
-                      fix=f"add {scheme.secret!r} to security.secrets with its store")
-        elif not scheme.secret and scheme.type in _NEEDS_SECRET:
-            yield Hit(kp, f"auth scheme {scheme.name} ({scheme.type}) does not name where its {_NEEDS_SECRET[scheme.type]} is kept",
-                      fix="set `secret:` to a security.secrets entry that names its store")
+    default = ctx.design.security.default_rate_limit
+    if default is None:
+        return      # SEC002 asks for a limit on every write already
+    default_rate = parse_rate(default.limit)
+    for kp, ep in ctx.endpoints():
+        target = attack_target(ep)
+        if target is None:
+            continue
+        label = endpoint_label(ep)
+        if ep.rate_limit is None:
+            yield Hit(kp + ("rate_limit",), f"{label} is {target} endpoint relying only on the default "
+                      f"rate limit ({default.limit} per {default.key})",
+                      fix="add `rate_limit: {limit: 5/minute, key: account}` (sized for one real user)")
+            continue
+        own = parse_rate(ep.rate_limit.limit)
+        if own is not None and default_rate is not None and own >= default_rate:
+            yield Hit(kp + ("rate_limit", "limit"), f"{label} is {target} endpoint whose limit "
+                      f"({ep.rate_limit.limit}) is no tighter than the default ({default.limit})")
 
 
-@rule("SEC005", "security.least-privilege", "warning", step="security", seed=seeds.SECURITY,
-      checklist="security-observability", tiers={"A": "error", "C": "info"})
-def least_privilege(ctx):
-    """Authorization defaults to deny, and the service's own access is least privilege.
+@rule("SEC011", "security.auth-scheme-details", "warning", step="security", seed=seeds.AUTHN,
+      checklist="security-observability", tiers={"C": "info"})
+def auth_scheme_details(ctx):
+    """Every auth scheme states what verifying it needs: OIDC its discovery URL, OAuth2 its token or authorization URL, mTLS its trust anchor.
 
-    Why: Default-allow turns every forgotten rule into an open endpoint; a service account that
-    can do everything turns one bug into a breach of every table and queue.
-    Fix: Set `security.authorization.default: deny` and list in `security.least_privilege` what
-    the service's database, queue and cloud roles may do.
-    Plan: In the security step, scope each credential the service holds to the actions it needs.
+    Why: "OIDC" without the issuer does not say whose tokens are accepted; an mTLS scheme without
+    the CA bundle client certificates must chain to accepts any certificate. Exports (OpenAPI)
+    need these facts and never invent them.
+    Fix: Add `openid_connect_url:` (oidc), `token_url:` and/or `authorization_url:` (oauth2), or
+    `trust_anchor:` (mtls: the CA bundle; it is public, no secret needed).
+    Plan: In the security step, name the identity provider or certificate authority behind each scheme.
     Bad:
-        authorization: {model: rbac, default: allow}
+        authentication: [{name: partners, type: mtls}]
     Good:
-        authorization: {model: rbac, default: deny}
-        least_privilege: [The database role can read and write its own tables only; no DDL.]
+        authentication: [{name: partners, type: mtls, trust_anchor: partner CA bundle (ca/partners.pem)}]
+    """
+    for i, s in enumerate(ctx.design.security.authentication):
+        kp = ("security", "authentication", i)
+        if s.type == "oidc" and is_placeholder(s.openid_connect_url):
+            yield Hit(kp + ("openid_connect_url",), f"OIDC scheme {s.name} names no discovery URL (whose tokens it accepts)",
+                      fix="add `openid_connect_url: https://ISSUER/.well-known/openid-configuration`")
+        elif s.type == "oauth2" and is_placeholder(s.token_url) and is_placeholder(s.authorization_url):
+            yield Hit(kp + ("token_url",), f"OAuth2 scheme {s.name} names no token or authorization URL",
+                      fix="add `token_url:` (and `authorization_url:` for the authorization code flow)")
+        elif s.type == "mtls" and is_placeholder(s.trust_anchor) and not s.secret:
+            yield Hit(kp + ("trust_anchor",), f"mTLS scheme {s.name} names no trust anchor (the CA bundle client "
+                      "certificates must chain to)",
+                      fix="add `trust_anchor:` naming the CA bundle (public; no secret needed)")
+
+
+@rule("SEC012", "security.roles-defined", "error", step="security", seed=seeds.AUTHZ,
+      checklist="security-observability", validates="authz-or-public", risk="high", tiers={"C": "warning"})
+def roles_defined(ctx):
+    """Authorization rules name roles from `security.authorization.roles` and scopes their auth scheme defines.
+
+    Why: A role is a reference, not a word: `role: admn` or a role nobody defined grants access to
+    nobody (or, worse, to whoever the code's default is). Under RBAC, a rule for people that names
+    no role leaves every signed-in user allowed.
+    Fix: Use names from `security.authorization.roles` (or add the role there), and scopes from the
+    endpoint's auth scheme `scopes`.
+    Plan: In the security step, list the roles once and give each user-facing endpoint the roles that may call it.
+    Bad:
+        authorization: {model: rbac, roles: [operator]}
+        endpoints: [{method: POST, path: /v1/replays, auth: sso, authorization: {roles: [admin]}}]
+    Good:
+        authorization: {model: rbac, roles: [operator]}
+        endpoints: [{method: POST, path: /v1/replays, auth: sso, authorization: {roles: [operator]}}]
     """
     authz = ctx.design.security.authorization
-    if authz is not None and authz.default == "allow":
-        yield Hit(("security", "authorization", "default"), "authorization defaults to allow")
-    holds_access = ctx.design.persistence.stores or [
-        d for d in ctx.design.services.dependencies if d.kind != "library"]
-    if holds_access and not ctx.design.security.least_privilege:
-        yield Hit(("security", "least_privilege"),
-                  "the service uses stores or services but states no least-privilege limits for its own access")
+    defined = set(authz.roles) if authz else set()
+    rbac = authz is not None and authz.model == "rbac" and bool(defined)
+    for kp, label, s in surfaces_with_callers(ctx):
+        access = s.authorization
+        if s.auth == "public":
+            continue
+        for j, role in enumerate(access.roles if access else []):
+            if role not in defined:
+                yield Hit(kp + ("authorization", "roles", j),
+                          f"{label} allows role {role!r}, which security.authorization.roles does not define",
+                          fix=f"use one of: {names_list(sorted(defined), 8)}" if defined
+                          else f"add `security.authorization: {{model: rbac, roles: [{role}]}}`")
+        scheme = ctx.auth_schemes.get(s.auth or "")
+        for j, scope in enumerate(access.scopes if access else []):
+            if scheme is not None and scheme.scopes and scope not in scheme.scopes:
+                yield Hit(kp + ("authorization", "scopes", j),
+                          f"{label} requires scope {scope!r}, which auth scheme {scheme.name} does not define",
+                          fix=f"use one of: {names_list(scheme.scopes, 8)}")
+        if rbac and scheme is not None and scheme.type in USER_SCHEMES and access is not None \
+                and not access.roles and not access.scopes:
+            yield Hit(kp + ("authorization", "roles"),
+                      f"{label} names no role, so under RBAC every signed-in user may call it",
+                      fix=f"name the roles that may call it, e.g. `authorization: {{roles: [{sorted(defined)[0]}]}}` "
+                          f"(defined: {names_list(sorted(defined), 8)})")
+
+
+# Upper bounds on how long a bearer URL may work before someone must ask for a new one.
+MAX_UPLOAD_URL = parse_duration("1 hour")
+MAX_DOWNLOAD_URL = parse_duration("24 hours")
+
+
+@rule("API017", "api.capability-url-limits", "error", step="security", seed=seeds.SECURITY,
+      checklist="security-observability", risk="high", tiers={"C": "warning"})
+def capability_url_limits(ctx):
+    """Every presigned or capability URL expires soon, and an upload URL bounds what it accepts.
+
+    Why: Whoever holds the URL may use it: it is forwarded, logged by proxies and kept in browser
+    history. A URL without an expiry is a permanent credential; a long one outlives the reason it
+    was issued; an upload URL without a length bound lets its holder store any amount at our cost.
+    Fix: Add `expiry:` (uploads at most 1 hour, downloads at most 24 hours) and, on PUT or POST
+    URLs, `max_bytes:` (bound into the signature) and ideally `checksum:`.
+    Plan: In the security step, set each bearer URL's lifetime and the bounds its signature enforces.
+    Bad:
+        capability_urls: [{method: PUT, store: uploads}]
+    Good:
+        capability_urls: [{method: PUT, store: uploads, expiry: 15 minutes, max_bytes: 10485760, checksum: sha256}]
+    """
+    for kp, ep in ctx.endpoints():
+        for j, url in enumerate(ep.capability_urls):
+            ukp = kp + ("capability_urls", j)
+            label = f"{endpoint_label(ep)} hands out a {url.method} {url.kind} URL"
+            upload = url.method in ("PUT", "POST", "PATCH")
+            limit = MAX_UPLOAD_URL if upload else MAX_DOWNLOAD_URL
+            if not url.expiry:
+                yield Hit(ukp + ("expiry",), f"{label} that never expires",
+                          fix=f"add `expiry:` (at most {format_duration(limit)})")
+            elif parse_duration(url.expiry) > limit:
+                yield Hit(ukp + ("expiry",), f"{label} that works for {url.expiry}, longer than "
+                          f"{format_duration(limit)}", fix=f"set `expiry:` to {format_duration(limit)} or less")
+            if upload and url.max_bytes is None:
+                yield Hit(ukp + ("max_bytes",), f"{label} with no bound on the upload's size",
+                          fix="add `max_bytes:` (the content length the signature allows)")
+            if url.store and url.store not in ctx.stores:
+                yield Hit(ukp + ("store",), f"{label} into {url.store!r}, which is not a persistence store")

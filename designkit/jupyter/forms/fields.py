@@ -129,6 +129,8 @@ def from_text(text: Any, kind: str) -> Any:
 def field_edits(base: KeyPath, spec: FieldSpec, current: Any, typed: Any) -> list[tuple]:
     """The store edits that make ``base + spec.path`` hold what was typed (none if unchanged)."""
     value = from_text(typed, spec.kind)
+    if isinstance(current, BaseModel) and value == from_text(to_text(current, spec.kind), spec.kind):
+        return []   # a structured value shown as text or a tick: rewritten only when the box changes
     if value == ([] if spec.kind in ("csv", "lines") else None):
         if current in (None, [], ""):
             return []

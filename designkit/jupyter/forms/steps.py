@@ -120,7 +120,7 @@ ENDPOINT_FIELDS = (
     F(("path",), "Path", help="starts with /"),
     F(("summary",), "Summary"),
     F(("auth",), "Auth", "combo", auth_schemes, help="a security.authentication name, or public"),
-    F(("authorization",), "Authorization", help="e.g. role:admin"),
+    F(("authorization",), "Authorization", help="e.g. role:admin; the caller's own orders"),
     F(("public_justification",), "Public justification", "textarea",
       help="why it is safe without authentication"),
     F(("request", "schema"), "Request schema", clears=("request",), help="entity or api.schemas name"),
@@ -167,8 +167,9 @@ SECURITY_FIELDS = (
 )
 SECRETS = L(("security", "secrets"), "Secrets", (
     F(("name",), "Name"), F(("purpose",), "Purpose"),
-    F(("store",), "Store", help="where it is kept, never the value"), F(("rotation",), "Rotation"),
-), lambda s: f"{s.name} @ {s.store or '?'}")
+    F(("kind",), "Kind", "choice", lit(m.Secret, "kind")),
+    F(("ref",), "Reference", help="where it is kept, never the value"), F(("rotation",), "Rotation"),
+), lambda s: f"{s.name} @ {s.kind or '?'}:{s.ref or '?'}")
 ENDPOINT_SECURITY = L(("api", "endpoints"), "Endpoint access", (
     F(("auth",), "Auth", "combo", auth_schemes), F(("authorization",), "Authorization"),
     F(("public_justification",), "Public justification", "textarea"),

@@ -273,7 +273,7 @@ class _Builder:
             op["summary"] = e.summary
         if e.tags:
             op["tags"] = list(e.tags)
-        if e.authorization:
+        if e.authorization and str(e.authorization):
             op["description"] = f"Authorization: {e.authorization}"
         params = self._parameters(e)
         if params:
@@ -292,6 +292,13 @@ class _Builder:
             op["x-rate-limit"] = e.rate_limit.model_dump(exclude_none=True)
         if e.idempotency:
             op["x-idempotency"] = e.idempotency.model_dump(exclude_none=True)
+        if e.capability_urls:
+            op["x-capability-urls"] = [u.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                                       | {"method": u.method} for u in e.capability_urls]
+        hooks = [h for h in self.design.api.inbound_webhooks if h.endpoint in (e.id, e.route)]
+        if hooks:
+            op["x-inbound-webhooks"] = [h.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                                        | {"name": h.name} for h in hooks]
         if e.public_justification:
             op["x-public-justification"] = e.public_justification
         if e.errors:
@@ -394,8 +401,7 @@ class _Builder:
         scheme = self.schemes.get(e.auth)
         scopes: list[str] = []
         if scheme is not None and scheme.type in ("oauth2", "oidc") and e.authorization:
-            words = set(re.split(r"[\s,;]+", e.authorization))
-            scopes = [s for s in scheme.scopes if s in words]
+            scopes = list(e.authorization.scopes)
         if scheme is None:
             # a scheme the security section does not define yet: declare it so the reference holds
             self.schemes[e.auth] = AuthScheme(name=e.auth, type="other",
