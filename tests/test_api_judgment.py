@@ -57,11 +57,12 @@ api:
     - id: pay
       method: POST
       path: /v1/payments
-      idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: idempotency_keys, ttl: 24 hours}
+      idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: request-keys, ttl: 24 hours}
       writes: [Payment]
 persistence:
   stores: [{name: db, kind: postgresql}]
-  tables: [{name: idempotency_keys, store: db}]
+  tables: [{name: idempotency_keys, store: db, columns: [{name: key, type: string, max_length: 255}], primary_key: [key]}]
+  idempotency: [{name: request-keys, table: idempotency_keys}]
 """
 
 
@@ -69,8 +70,8 @@ def test_per003_does_not_call_store_and_ttl_missing_when_the_endpoint_states_the
     assert "PER003" not in codes_at(PAYMENTS)
     untimed = PAYMENTS.replace(", ttl: 24 hours}", "}")
     (finding,) = [f for f in run_checks(load_design_text(untimed)).findings if f.code == "PER003"]
-    assert "pay keep idempotency keys for no stated time" in finding.message
-    assert "store" not in finding.message.split("(")[0]       # the store is stated; only the ttl is not
+    assert finding.key_path == "persistence.idempotency[0].ttl"
+    assert "does not say how long it keeps a key" in finding.message
 
 
 def test_an_oidc_scheme_without_its_url_gets_no_invented_url_in_openapi():
@@ -92,7 +93,7 @@ def test_an_oidc_scheme_without_its_url_gets_no_invented_url_in_openapi():
     # a Stripe timestamp signed but its window dropped
     ("      replay_window: 5 minutes\n", "", "API013", "api.inbound_webhooks[0].replay_window"),
     # Adyen signs no timestamp: without its dedupe store, nothing refuses a replay
-    ('      dedupe: {store: idempotency_keys, key: "adyen:pspReference + eventCode", ttl: 35 days}\n', "",
+    ('      dedupe: {store: delivery-keys, key: "adyen:pspReference + eventCode", ttl: 35 days}\n', "",
      "API013", "api.inbound_webhooks[1].replay_window"),
     ("        signs: [timestamp, body]\n", "        signs: [timestamp]\n", "API013",
      "api.inbound_webhooks[0].signature.signs"),

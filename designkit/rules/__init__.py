@@ -259,14 +259,15 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     reliability,
     scope,
     secrets,
+    sections,
     security,
     services,
     validation,
     waivers,
 )
 
-for _module in (scope, data, api, events, security, privilege, secrets, services, persistence, reliability,
-                performance, observability, validation, waivers):
+for _module in (sections, scope, data, api, events, security, privilege, secrets, services, persistence,
+                reliability, performance, observability, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
             registry.register(_value)

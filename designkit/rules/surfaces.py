@@ -48,8 +48,8 @@ def find_endpoint(ctx: Context, ref: str | None) -> tuple[KeyPath, Any] | None:
 
 
 def idempotency_places(ctx: Context) -> set[str]:
-    """Names an idempotency or dedupe ``store`` may use: persistence tables and stores."""
-    return set(ctx.tables) | set(ctx.stores)
+    """Names a dedupe ``store`` may use: persistence idempotency stores, tables and stores."""
+    return set(ctx.idempotency_stores) | set(ctx.tables) | set(ctx.stores)
 
 
 def _keywords(*words: str) -> re.Pattern:
