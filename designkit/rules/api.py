@@ -440,7 +440,8 @@ def _privileges(ctx, ep) -> str | None:
         hit = [f.name for f in entity.fields
                if f.name.lower() in _ACCESS_FIELDS or f.classification in ("credential", "secret")]
         if hit:
-            return f"the body binds onto {entity.name}, whose {names_list(hit, 3)} decide access or value"
+            return (f"the body binds onto {entity.name}, whose {names_list(hit, 3)} "
+                    f"{'decides' if len(hit) == 1 else 'decide'} access or value")
     return None
 
 

@@ -186,8 +186,10 @@ def no_wildcard_grants(ctx):
         kp = ("security", "grants", i)
         for j, action in enumerate(g.actions):
             if _WILD_ACTION.fullmatch(action.strip()):
-                yield Hit(kp + ("actions", j), f"{g.principal} may do {action!r}: every action, reviewed or not",
+                yield Hit(kp + ("actions", j), f"the grant to {g.principal} allows {action!r}: every action, "
+                          "reviewed or not",
                           fix="list the actions it calls instead")
         if _WILD_RESOURCE.fullmatch(g.resource.strip()):
-            yield Hit(kp + ("resource",), f"{g.principal} holds {names_list(g.actions, 3)} on every resource ({g.resource!r})",
+            yield Hit(kp + ("resource",), f"the grant to {g.principal} applies {names_list(g.actions, 3)} to every "
+                      f"resource ({g.resource!r})",
                       fix="name the resources it touches (a bucket prefix, a table, a queue)")
