@@ -18,7 +18,8 @@ from designkit.importers.openapi import (
 )
 from designkit.outputs.exporters.openapi import build_openapi
 
-CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "openapi").glob("*.y*ml"))
+CORPUS_DIR = ROOT / "tests" / "data" / "openapi"
+CORPUS = sorted(CORPUS_DIR.glob("*.y*ml"))
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
 
@@ -59,8 +60,19 @@ def operations(doc: dict) -> dict[tuple[str, str], dict]:
     return out
 
 
-def test_corpus_is_there():
-    assert len(CORPUS) >= 5, "../shared/corpus/openapi/ is missing"
+def test_corpus_ships_with_the_tests_and_its_licences():
+    """The corpus lives in the repository (a fresh clone tests alone), each file's source and
+    licence listed, with the licence texts those licences ask to be kept beside the copies."""
+    assert len(CORPUS) >= 5, f"{CORPUS_DIR} is missing the corpus"
+    readme = (CORPUS_DIR / "README.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines()
+            if line.startswith("| `")}
+    assert set(rows) == {p.name for p in CORPUS}
+    for name, row in rows.items():
+        licence = "MIT" if "redocly" in name else "Apache-2.0"
+        assert f"| {licence} |" in row, name
+    assert "Apache License" in (CORPUS_DIR / "licenses" / "Apache-2.0.txt").read_text()
+    assert "Copyright (c) 2023 Redocly LLC" in (CORPUS_DIR / "licenses" / "MIT-Redocly.txt").read_text()
 
 
 @pytest.mark.parametrize("source", CORPUS, ids=lambda p: p.name)
