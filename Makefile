@@ -45,4 +45,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check designkit tests bench tools
 
 clean:
-	rm -rf $(OUT) .pytest_cache test-artifacts
+	rm -rf $(OUT) .pytest_cache

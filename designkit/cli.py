@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .core.errors import EXIT_BAD_INPUT, DesignKitError
+from .outputs.exporters import exporters
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,11 +80,8 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
 
 # ---- export / import (artifacts)
 
-_EXPORT_KINDS = ("openapi", "sql", "diagrams", "adr")
-
-
 @cli.command()
-@click.argument("kind", type=click.Choice(_EXPORT_KINDS))
+@click.argument("kind", type=click.Choice(exporters.kinds()))
 @click.argument("design", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="File (openapi, sql) or folder (diagrams, adr) to write; "
@@ -91,9 +89,8 @@ _EXPORT_KINDS = ("openapi", "sql", "diagrams", "adr")
 @click.option("--dialect", type=click.Choice(["sqlite", "postgresql"]), default="postgresql",
               show_default=True, help="SQL dialect (sql only).")
 def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
-    """Export KIND (openapi, sql, diagrams, adr) from DESIGN."""
+    """Export KIND (an artifact kind: see the choices above) from DESIGN."""
     from .core.loader import load_design
-    from .outputs.exporters import exporters
 
     document = load_design(design)
     options = {"dialect": dialect} if kind == "sql" else {}

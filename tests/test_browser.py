@@ -2,8 +2,9 @@
 
 Opens the security step notebook on a copy of the example design, runs all cells, makes an
 endpoint public in the form, saves, and checks the design file on disk (value changed, comments
-kept) and the findings table on the page (the new gap is shown). The screenshot is kept under
-``test-artifacts/``. Without Chromium the test skips locally and fails under ``CI=true``.
+kept) and the findings table on the page (the new gap is shown). The screenshot goes to
+$DESIGNKIT_TEST_ARTIFACTS if set, else the tmp folder. Without Chromium the test skips locally
+and fails under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from designkit.core.loader import load_design
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
 NOTEBOOK = ROOT / "notebooks" / "04_security.ipynb"
-ARTIFACTS = ROOT / "test-artifacts"
+# Screenshots go where DESIGNKIT_TEST_ARTIFACTS says (to look at them), else into the test's tmp folder.
+ARTIFACTS_ENV = "DESIGNKIT_TEST_ARTIFACTS"
 TOKEN = "designkit-browser-test"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -111,8 +113,9 @@ def test_form_change_in_jupyterlab_saves_and_updates_findings(tmp_path: Path):
              f"--LabApp.user_settings_dir={settings}", "--LabApp.news_url=None",
              *(["--allow-root"] if os.geteuid() == 0 else [])],
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "browser-security-form.png"
+    artifacts = Path(os.environ.get(ARTIFACTS_ENV) or tmp_path / "artifacts")
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shot = artifacts / "browser-security-form.png"
     try:
         _wait_for_server(port, server, log)
         with sync_api.sync_playwright() as pw:

@@ -96,20 +96,17 @@ waivers:
     assert val003 and val003[0]["suppressions"][0]["status"] == "accepted"
 
 
-def test_check_imports_no_notebook_stack():
+def test_check_imports_no_notebook_stack(tmp_path):
     code = (
         "import sys\n"
         "from designkit.cli import main\n"
-        f"try:\n    main(['check', {str(DRAFT)!r}, '--format', 'sarif', '-o', {str(ROOT / 'tests' / '.sarif.tmp')!r}])\n"
+        f"try:\n    main(['check', {str(DRAFT)!r}, '--format', 'sarif', '-o', {str(tmp_path / 'check.sarif')!r}])\n"
         "except SystemExit:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('pandas', 'jupyter_client', 'jupyterlab', 'ipywidgets', 'papermill', 'nbformat', 'IPython', 'ipykernel'))\n"
         "print(','.join(heavy))\n"
     )
-    try:
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-        assert run.returncode == 0, run.stderr
-        assert run.stdout.strip() == ""
-        assert (ROOT / "tests" / ".sarif.tmp").exists()
-    finally:
-        (ROOT / "tests" / ".sarif.tmp").unlink(missing_ok=True)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ""
+    assert json.loads((tmp_path / "check.sarif").read_text())["runs"][0]["results"]

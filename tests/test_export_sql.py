@@ -16,8 +16,9 @@ import pytest
 from conftest import EXAMPLES, require_component
 
 from designkit.core.loader import load_design, load_design_text
+from designkit.core.model import RELATIONAL_STORE_KINDS
 from designkit.outputs.exporters import export
-from designkit.outputs.exporters.sql import RELATIONAL_KINDS, render_sql
+from designkit.outputs.exporters.sql import render_sql
 
 DRAFT = """
 name: half-done
@@ -45,7 +46,7 @@ def expected_tables(design) -> set[str]:
     out = set()
     for t in design.persistence.tables:
         entity = design.entity(t.entity) if t.entity else None
-        if entity and entity.fields and kinds.get(t.store, "postgresql") in RELATIONAL_KINDS:
+        if entity and entity.fields and kinds.get(t.store, "postgresql") in RELATIONAL_STORE_KINDS:
             out.add(t.name)
     return out
 

@@ -64,11 +64,6 @@ def test_diagrams_are_embedded_with_inline_script():
     diagrams = {"context": "graph TD\n  A[\"<b>x</b>\"] --> B"}
     _, html, _ = _render(load_design(DRAFT), diagrams=diagrams)
     assert '<pre class="mermaid">' in html and "&lt;b&gt;x&lt;/b&gt;" in html
-    try:
-        from designkit.outputs.exporters.diagrams import mermaid_js
-        mermaid_js()
-    except Exception:
-        return  # the vendored script is another module's; without it the text is still shown
     scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
     assert len(scripts) == 2 and len(scripts[0]) > 1000
     assert "mermaid.initialize" in scripts[1]

@@ -4,10 +4,15 @@ Exception tree::
 
     DesignKitError                 root: every error a user can cause; the CLI catches it once
     ├── DesignFileError            a design file (or imported file) is missing, unreadable or invalid;
-    │                              carries one or more Problems (file, line, key path, fix)
+    │   │                          carries one or more Problems (file, line, key path, fix)
+    │   └── ImportSourceError      an OpenAPI file cannot be imported
     ├── StaleDesignError           a save would overwrite a change made on disk since loading
-    ├── ImportSourceError          an OpenAPI file cannot be imported (a DesignFileError)
+    ├── EditError                  an edit names a key path the design does not have, or a bad operation
+    ├── RegistryError              a registry lookup or registration failed
+    │   ├── UnknownRuleError       (designkit.rules) no rule has that code
+    │   └── RuleDefinitionError    (designkit.rules) a duplicate or undocumented rule
     └── UsageError                 a command was called with arguments that cannot work
+                                   (an unknown exporter kind, step or option value)
 
 Findings are results, not exceptions: see ``designkit.core.findings``.
 """
@@ -80,6 +85,20 @@ class StaleDesignError(DesignKitError):
             f"{self.path}: the file changed on disk since it was loaded (another editor, notebook "
             "or a git pull); nothing was saved.\n    fix: reload the design, redo the edit, then save."
         )
+
+
+class EditError(DesignKitError, KeyError):
+    """An edit names a key path the design does not have, or an operation the editor lacks.
+
+    Also a ``KeyError``, so code that looked a key up with ``[]`` semantics keeps working.
+    """
+
+    def __str__(self) -> str:          # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class RegistryError(DesignKitError):
+    """A registry (rules, exporters) was asked for a name it lacks or given one twice."""
 
 
 class UsageError(DesignKitError):

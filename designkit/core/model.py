@@ -18,6 +18,9 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# Methods that change state, and of those the ones a retry may repeat (not idempotent by HTTP).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+NON_IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
 Classification = Literal["public", "internal", "confidential", "pii", "credential", "secret"]
 Tier = Literal["A", "B", "C"]
 
@@ -253,6 +256,20 @@ class Endpoint(Section):
     admin: bool = False
     deprecated: bool = False
 
+    @property
+    def route(self) -> str:
+        """``METHOD path``, e.g. ``POST /v1/webhooks/{provider}``."""
+        return f"{self.method} {self.path}"
+
+    @property
+    def label(self) -> str:
+        """How findings, tables and diagrams name an endpoint: its id, else its route."""
+        return self.id or self.route
+
+    @property
+    def is_write(self) -> bool:
+        return self.method in WRITE_METHODS
+
 
 class Channel(Section):
     """A WebSocket channel or an event stream the service publishes or consumes."""
@@ -408,6 +425,10 @@ class AccessPattern(Section):
     columns: list[Name] = Field(default_factory=list)
     served_by: Name | None = Field(None, description="Index name that serves it.")
     reason: Text | None = Field(None, description="Why no index is needed, when none serves it.")
+
+
+# Store kinds that hold tables (and so get DDL, migrations and indexes).
+RELATIONAL_STORE_KINDS = frozenset({"postgresql", "mysql", "sqlite"})
 
 
 class Store(Section):

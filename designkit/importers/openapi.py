@@ -25,6 +25,7 @@ import yaml
 
 from ..core.errors import DesignFileError, ImportSourceError, Problem, UsageError
 from ..core.loader import KeyPath, format_key_path, load_design_text, parse_yaml, read_text
+from ..core.model import WRITE_METHODS
 
 IMPORT_MAX_BYTES = 32 * 1024 * 1024   # the largest public API descriptions are ~10 MB
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -580,7 +581,7 @@ class _Importer:
             e["responses"] = responses
         if op.get("deprecated") is True:
             e["deprecated"] = True
-        if e["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+        if e["method"] in WRITE_METHODS:
             self.result.gap(where, "a write: decide its idempotency (idempotency-key, natural key, "
                                    "transactional) and the entities it writes")
         self._callbacks(op, op_path, e)

@@ -122,7 +122,7 @@ def api_tables(d: Design) -> Tables:
     em = a.error_model
     return {
         "endpoints": endpoints_frame(a.endpoints),
-        "parameters": _frame(({"endpoint": e.id or f"{e.method} {e.path}", "name": p.name,
+        "parameters": _frame(({"endpoint": e.label, "name": p.name,
                                "in": p.location, "type": p.type, "required": p.required,
                                "bounds": _bounds(p)} for e in a.endpoints for p in e.parameters),
                              ["endpoint", "name", "in", "type", "required", "bounds"]),
@@ -138,7 +138,7 @@ def api_tables(d: Design) -> Tables:
 
 def security_tables(d: Design) -> Tables:
     s = d.security
-    surfaces = [{"surface": f"{e.method} {e.path}", "auth": e.auth, "authorization": e.authorization,
+    surfaces = [{"surface": e.route, "auth": e.auth, "authorization": e.authorization,
                  "public justification": e.public_justification,
                  "rate limit": e.rate_limit.limit if e.rate_limit else ""} for e in d.api.endpoints]
     surfaces += [{"surface": f"{c.kind} {c.name}", "auth": c.auth, "authorization": c.authorization,
@@ -188,7 +188,7 @@ def persistence_tables(d: Design) -> Tables:
 
 def reliability_tables(d: Design) -> Tables:
     r = d.reliability
-    writes = [e for e in d.api.endpoints if e.method in ("POST", "PUT", "PATCH", "DELETE")]
+    writes = [e for e in d.api.endpoints if e.is_write]
     return {
         "failure policies": _frame(({"target": f.target, "timeout ms": f.timeout_ms,
                                      "retries": f.retries.max_attempts if f.retries else "",
@@ -196,7 +196,7 @@ def reliability_tables(d: Design) -> Tables:
                                      "fallback / behaviour": f.fallback or f.failure_behavior}
                                     for f in r.failure_policies),
                                    ["target", "timeout ms", "retries", "backoff", "fallback / behaviour"]),
-        "writes": _frame(({"endpoint": e.id or f"{e.method} {e.path}", "method": e.method,
+        "writes": _frame(({"endpoint": e.label, "method": e.method,
                            "idempotency": e.idempotency.strategy if e.idempotency else "(none)",
                            "key store": e.idempotency.store if e.idempotency else ""} for e in writes),
                          ["endpoint", "method", "idempotency", "key store"]),
@@ -246,7 +246,7 @@ def validation_tables(d: Design) -> Tables:
     for t in v.tests:
         for target in t.covers:
             covered.setdefault(target, []).append(t.name)
-    targets = [e.id or f"{e.method} {e.path}" for e in d.api.endpoints]
+    targets = [e.label for e in d.api.endpoints]
     targets += [f.target for f in d.reliability.failure_policies]
     return {
         "tests": _frame(({"test": t.name, "kind": t.kind, "covers": _join(t.covers)} for t in v.tests),

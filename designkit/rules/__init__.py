@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import DesignKitError
+from ..core.errors import RegistryError
 from ..core.findings import SEVERITY_ORDER, Finding
 from ..core.loader import format_key_path, parse_key_path
 from ..core.steps import STEPS, get_step
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..core.loader import DesignDocument
 
 
-class UnknownRuleError(DesignKitError):
+class UnknownRuleError(RegistryError):
     """A rule code that no rule in the registry has."""
 
     def __init__(self, code: str, known: list[str]):
@@ -31,7 +31,7 @@ class UnknownRuleError(DesignKitError):
         super().__init__(f"unknown rule code {code!r}; known codes: {', '.join(known)}")
 
 
-class RuleDefinitionError(DesignKitError):
+class RuleDefinitionError(RegistryError):
     """A rule that cannot be registered: a duplicate code, or missing documentation."""
 
 

@@ -328,7 +328,7 @@ def unique_operations(ctx):
         route = (ep.method, _shape(ep.path))
         label = endpoint_label(ep)
         if route in routes:
-            yield Hit(kp + ("path",), f"{ep.method} {ep.path} duplicates {routes[route]}")
+            yield Hit(kp + ("path",), f"{ep.route} duplicates {routes[route]}")
         else:
             routes[route] = label
         if ep.id:

@@ -29,7 +29,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..core.findings import Risk, Severity
-from ..core.model import SENSITIVE_CLASSES, Design, Endpoint, Entity
+from ..core.model import (  # noqa: F401 (re-exported for the rules)
+    NON_IDEMPOTENT_METHODS,
+    SENSITIVE_CLASSES,
+    WRITE_METHODS,
+    Design,
+    Endpoint,
+    Entity,
+)
 
 if TYPE_CHECKING:
     from ..core.loader import DesignDocument
@@ -42,8 +49,6 @@ DEFAULT_TIER = "B"
 # A prototype (tier C) is held one notch lower unless a rule says otherwise.
 _SOFTER = {"error": "warning", "warning": "info", "info": "info"}
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-NON_IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
 # Classifications whose values must never be logged, field by field or for a whole entity.
 NEVER_LOGGED = frozenset({"pii", "credential", "secret"})
 
@@ -163,7 +168,7 @@ def rule(code: str, name: str, severity: Severity, *, step: str, seed: str, risk
 
 def endpoint_label(endpoint: Endpoint) -> str:
     """How findings name an endpoint: its id, else ``METHOD path``."""
-    return endpoint.id or f"{endpoint.method} {endpoint.path}"
+    return endpoint.label
 
 
 def strip_list(ref: str) -> str:
@@ -298,7 +303,7 @@ class Context:
 
     def endpoint_names(self, ep: Endpoint) -> set[str]:
         """Every way a test's ``covers`` may name an endpoint."""
-        names = {f"{ep.method} {ep.path}", ep.path}
+        names = {ep.route, ep.path}
         if ep.id:
             names.add(ep.id)
         return names

@@ -71,7 +71,7 @@ def references_exist(ctx):
             yield Hit(kp, f"{what} names unknown schema {strip_list(ref)!r}", fix=fix_for(strip_list(ref)))
 
     for kp, ep in ctx.endpoints():
-        label = ep.id or f"{ep.method} {ep.path}"
+        label = ep.label
         if ep.request is not None:
             yield from check_ref(kp + ("request", "schema"), ep.request.schema_, f"{label} request")
         for j, resp in enumerate(ep.responses):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from ..core.model import RELATIONAL_STORE_KINDS
 from . import seeds
 from .base import Hit, endpoint_label, is_placeholder, names_list, rule
-
-_RELATIONAL = {"postgresql", "mysql", "sqlite"}
 
 
 def _serves(columns: list[str], index_columns: list[str]) -> bool:
@@ -68,7 +67,7 @@ def migrations(ctx):
         persistence: {migrations: {tool: Alembic, strategy: "expand/contract; each migration backward compatible"}}
     """
     p = ctx.design.persistence
-    stores_data = p.tables or any(s.kind in _RELATIONAL for s in p.stores) or (
+    stores_data = p.tables or any(s.kind in RELATIONAL_STORE_KINDS for s in p.stores) or (
         ctx.design.data_model.entities and not p.stores)
     if stores_data and (p.migrations is None or is_placeholder(p.migrations.strategy, min_words=2)):
         yield Hit(("persistence", "migrations"), "no migration strategy is stated")

@@ -2,23 +2,27 @@
 
 Every exporter has one shape (:class:`Exporter`): ``render(design, **options)`` returns the files
 it makes as ``{relative name: text}``; the base class writes them. Exporters are held in one
-:class:`ExporterRegistry`, filled at the bottom of this module.
+:class:`ExporterRegistry`, filled at the bottom of this module with the import path of each
+built-in exporter, so the kinds are known (to the CLI, say) without importing any exporter.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...core.errors import UsageError
+from ...core.errors import RegistryError, UsageError
 from ...core.files import write_text_atomic
-from ...core.loader import DesignDocument
-from ...core.model import Design
+
+if TYPE_CHECKING:
+    from ...core.loader import DesignDocument
+    from ...core.model import Design
 
 
 def design_of(document: DesignDocument | Design) -> Design:
     """The Design inside a loaded document (exporters accept either)."""
-    return document.design if isinstance(document, DesignDocument) else document
+    return getattr(document, "design", document)
 
 
 class Exporter:
@@ -50,29 +54,38 @@ class Exporter:
 
 
 class ExporterRegistry:
-    """Exporters by kind: a dict, ``register`` (refusing duplicates) and a lookup."""
+    """Exporters by kind: a dict of kind -> ``"module:Class"`` (imported on first lookup),
+    ``register`` (refusing duplicates) and a lookup that names the known kinds."""
 
     def __init__(self) -> None:
-        self._exporters: dict[str, Exporter] = {}
+        self._paths: dict[str, str] = {}
+        self._loaded: dict[str, Exporter] = {}
 
-    def register(self, exporter: Exporter) -> Exporter:
-        if exporter.kind in self._exporters:
-            raise ValueError(f"exporter kind {exporter.kind!r} is registered twice")
-        self._exporters[exporter.kind] = exporter
-        return exporter
+    def register(self, kind: str, path: str) -> None:
+        """Register the exporter class at ``path`` (``"package.module:Class"``) under ``kind``."""
+        if kind in self._paths:
+            raise RegistryError(f"exporter kind {kind!r} is registered twice")
+        self._paths[kind] = path
 
     def get(self, kind: str) -> Exporter:
-        try:
-            return self._exporters[kind]
-        except KeyError:
-            raise UsageError(f"unknown export kind {kind!r}; known kinds: "
-                             + ", ".join(self.kinds())) from None
+        if kind not in self._loaded:
+            try:
+                path = self._paths[kind]
+            except KeyError:
+                raise UsageError(f"unknown export kind {kind!r}; known kinds: "
+                                 + ", ".join(self.kinds())) from None
+            module, _, name = path.partition(":")
+            exporter = getattr(importlib.import_module(module, __name__), name)()
+            if exporter.kind != kind:
+                raise RegistryError(f"{path} exports {exporter.kind!r}, registered as {kind!r}")
+            self._loaded[kind] = exporter
+        return self._loaded[kind]
 
     def kinds(self) -> list[str]:
-        return sorted(self._exporters)
+        return sorted(self._paths)
 
     def __contains__(self, kind: object) -> bool:
-        return kind in self._exporters
+        return kind in self._paths
 
 
 def export(kind: str, document: DesignDocument | Design, output_path: str | Path,
@@ -100,17 +113,10 @@ def write_artifacts(document: DesignDocument | Design, out_dir: str | Path) -> l
 exporters = ExporterRegistry()
 
 
-def _register_builtin() -> None:
-    from .adr import AdrExporter
-    from .diagrams import DiagramsExporter
-    from .openapi import OpenApiExporter
-    from .sql import SqlExporter
+for _kind, _path in (("openapi", ".openapi:OpenApiExporter"), ("sql", ".sql:SqlExporter"),
+                     ("diagrams", ".diagrams:DiagramsExporter"), ("adr", ".adr:AdrExporter")):
+    exporters.register(_kind, _path)
 
-    for cls in (OpenApiExporter, SqlExporter, DiagramsExporter, AdrExporter):
-        exporters.register(cls())
-
-
-_register_builtin()
 
 __all__ = sorted(["Exporter", "ExporterRegistry", "design_of", "export", "exporters",
                   "write_artifacts"])

@@ -14,11 +14,10 @@ import re
 from typing import Any
 
 from ...core.errors import UsageError
-from ...core.model import Design, Entity, EntityField
+from ...core.model import RELATIONAL_STORE_KINDS, Design, Entity, EntityField
 from . import Exporter
 
 DIALECTS = ("sqlite", "postgresql")
-RELATIONAL_KINDS = frozenset({"postgresql", "mysql", "sqlite"})
 _ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set-null": "SET NULL",
               "no-action": "NO ACTION"}
 
@@ -160,7 +159,7 @@ class _Schema:
         chosen = []
         for table in tables:
             kind = stores.get(table.store) if table.store else None
-            if kind is not None and kind not in RELATIONAL_KINDS:
+            if kind is not None and kind not in RELATIONAL_STORE_KINDS:
                 continue           # a table in redis, dynamodb... is not SQL
             entity = d.entity(table.entity) if table.entity else None
             if entity is None:
