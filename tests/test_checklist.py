@@ -79,3 +79,26 @@ waivers:
     items = {i.id: i for i in evaluate_checklist(doc, run_checks(doc, today=dt.date(2026, 1, 1)))}
     assert items["authz-or-public"].status == "waived"
     assert "lead" in items["authz-or-public"].plan and "Waived: 1 finding (API001)" in items["authz-or-public"].evidence
+
+
+def test_each_finding_names_the_item_it_holds_back_and_waiver_findings_take_the_waived_rules():
+    text = """\
+name: w
+scope: {tier: B, requirements: [{text: Keep a list of notes for the team.}]}
+api:
+  endpoints:
+    - {id: listNotes, method: GET, path: /v1/notes, auth: sso, responses: [{status: 200, fields: [{name: id, type: uuid}]}]}
+security: {authentication: [{name: sso, type: oidc}]}
+waivers:
+  - {rule: API001, target: "api.endpoints[0]", status: accepted, justification: TBD, owner: lead, expires: 2099-01-01}
+"""
+    doc = load_design_text(text)
+    result = run_checks(doc, today=dt.date(2026, 1, 1))
+    by_code = {f.code: f for f in result.findings}
+    assert by_code["API001"].checklist == "security-observability"
+    assert by_code["API008"].checklist == "api-contracts"
+    assert by_code["WVR001"].checklist == "security-observability"   # the item API001 feeds
+    items = {i.id: i for i in evaluate_checklist(doc, result)}
+    assert "WVR001" in items["security-observability"].codes
+    assert "WVR001" not in items["requirements"].codes
+    assert "API001" in items["authz-or-public"].codes and "API008" not in items["authz-or-public"].codes

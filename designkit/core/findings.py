@@ -25,6 +25,7 @@ class Finding:
     risk: Risk = "medium"
     plan: str = ""            # the improvement plan: what to change in the design
     seed: str = ""            # the seed line the rule enforces
+    checklist: str = ""       # the Response Checklist item it keeps from being met
     waiver: dict | None = field(default=None, compare=False)  # the waiver that covers it, if any
 
     @property
@@ -35,5 +36,6 @@ class Finding:
         return {
             "code": self.code, "name": self.name, "severity": self.severity, "step": self.step,
             "message": self.message, "key_path": self.key_path, "line": self.line, "fix": self.fix,
-            "risk": self.risk, "plan": self.plan, "seed": self.seed, "waiver": self.waiver,
+            "risk": self.risk, "plan": self.plan, "seed": self.seed, "checklist": self.checklist,
+            "waiver": self.waiver,
         }

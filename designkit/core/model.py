@@ -67,6 +67,9 @@ class IntegrationPoint(Section):
                   "identity-provider", "storage", "email", "other"] = "http-api"
     direction: Literal["inbound", "outbound", "both"] = "outbound"
     description: Text | None = None
+    idempotent_calls: bool | None = Field(
+        None, description="Whether our calls to it are safe to repeat (when no services.dependencies "
+                          "entry stands for it).")
 
 
 class Scope(Section):

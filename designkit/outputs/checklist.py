@@ -1,6 +1,7 @@
 """The seed's Response Checklist (six items) and Validation items, evaluated against a design.
 
-Each item is met, not met or waived according to the findings of the rules behind it, shows
+Each item is met, not met or waived according to the findings of the rules behind it (each rule
+names its item where it is declared: ``checklist=`` and ``validates=``), shows
 concrete evidence from the design (counts and names), and when not met the fix, the risk and an
 improvement plan. A step notebook that failed in a batch run makes the items it feeds "not met".
 """
@@ -45,9 +46,12 @@ class _Spec:
     id: str
     group: str
     text: str
-    codes: tuple[str, ...]      # rule codes or code prefixes ("SCP") behind the item
     steps: tuple[str, ...]      # step notebooks that feed it
     evidence: Callable
+
+    @property
+    def validation(self) -> bool:
+        return self.group == _VALIDATION
 
 
 def _count(n: int, word: str) -> str:
@@ -160,34 +164,46 @@ def _ev_failure_modes(d) -> str:
             f"{sum(1 for p in pols if p.fallback or p.failure_behavior)} fallbacks or stated behaviours")
 
 
+_RESPONSE, _VALIDATION = "Response Checklist", "Validation"
 _SPECS = (
-    _Spec("requirements", "Response Checklist", "Confirm requirements and constraints",
-          ("SCP",), ("scope",), _ev_requirements),
-    _Spec("data-model", "Response Checklist", "Define data model and invariants",
-          ("DAT",), ("data_model",), _ev_data),
-    _Spec("api-contracts", "Response Checklist", "Specify API contracts and error shape",
-          ("API002", "API003", "API004", "API005", "API006", "API007", "API008", "API009", "API010",
-           "API012"), ("api",), _ev_api),
-    _Spec("failure-modes", "Response Checklist", "Address failure modes and consistency",
-          ("REL", "PER003"), ("reliability",), _ev_failures),
-    _Spec("performance", "Response Checklist", "Cover performance, scaling, and caching",
-          ("PRF", "PER001", "PER002", "PER004", "PER005", "API011"), ("performance", "persistence"),
-          _ev_performance),
-    _Spec("security-observability", "Response Checklist", "Include security and observability plans",
-          ("API001", "SEC", "OBS", "VAL", "SVC"), ("security", "observability", "services", "validation"),
-          _ev_security),
-    _Spec("authz-or-public", "Validation",
-          "Every endpoint has authz rules or an explicit “public” justification.",
-          ("API001", "SEC001"), ("api", "security"), _ev_authz),
-    _Spec("inputs-outputs", "Validation", "Inputs are validated; outputs are consistent with schema.",
-          ("API002", "API003", "API004", "API005", "API007"), ("api",), _ev_inputs),
-    _Spec("failure-modes-explicit", "Validation", "Failure modes are explicit (timeouts, retries, fallbacks).",
-          ("REL001", "REL003", "REL004"), ("reliability",), _ev_failure_modes),
+    _Spec("requirements", _RESPONSE, "Confirm requirements and constraints", ("scope",), _ev_requirements),
+    _Spec("data-model", _RESPONSE, "Define data model and invariants", ("data_model",), _ev_data),
+    _Spec("api-contracts", _RESPONSE, "Specify API contracts and error shape", ("api",), _ev_api),
+    _Spec("failure-modes", _RESPONSE, "Address failure modes and consistency", ("reliability",),
+          _ev_failures),
+    _Spec("performance", _RESPONSE, "Cover performance, scaling, and caching",
+          ("performance", "persistence"), _ev_performance),
+    _Spec("security-observability", _RESPONSE, "Include security and observability plans",
+          ("security", "observability", "services", "validation"), _ev_security),
+    _Spec("authz-or-public", _VALIDATION,
+          "Every endpoint has authz rules or an explicit “public” justification.", ("api", "security"),
+          _ev_authz),
+    _Spec("inputs-outputs", _VALIDATION, "Inputs are validated; outputs are consistent with schema.",
+          ("api",), _ev_inputs),
+    _Spec("failure-modes-explicit", _VALIDATION, "Failure modes are explicit (timeouts, retries, fallbacks).",
+          ("reliability",), _ev_failure_modes),
 )
 
 
-def _matches(code: str, codes: tuple[str, ...]) -> bool:
-    return any(code == c or (len(c) == 3 and code.startswith(c)) for c in codes)
+def item_ids(group: str) -> tuple[str, ...]:
+    """The ids of one group's items, in order (the rules name them: CHECKLIST_ITEMS, VALIDATION_ITEMS)."""
+    return tuple(s.id for s in _SPECS if s.group == group)
+
+
+def _rule_item(code: str, spec: _Spec) -> str | None:
+    """The item of ``spec``'s group that the rule ``code`` names, if it is registered."""
+    from ..rules import registry
+
+    if code not in registry:
+        return None
+    r = registry.get(code)
+    return r.validates if spec.validation else r.checklist
+
+
+def _feeds(finding: Finding, spec: _Spec) -> bool:
+    if spec.validation:
+        return _rule_item(finding.code, spec) == spec.id
+    return (finding.checklist or _rule_item(finding.code, spec)) == spec.id
 
 
 def evaluate_checklist(document, result, step_failures: list[dict] | None = None) -> list[ChecklistItem]:
@@ -196,7 +212,7 @@ def evaluate_checklist(document, result, step_failures: list[dict] | None = None
     failures = list(step_failures or [])
     items = []
     for spec in _SPECS:
-        relevant = [f for f in result.findings if _matches(f.code, spec.codes) and f.severity != "info"]
+        relevant = [f for f in result.findings if _feeds(f, spec) and f.severity != "info"]
         open_ = [f for f in relevant if f.waiver is None]
         waived = [f for f in relevant if f.waiver is not None]
         failed = [x for x in failures if x.get("step") in spec.steps]
@@ -205,7 +221,7 @@ def evaluate_checklist(document, result, step_failures: list[dict] | None = None
         except Exception as exc:  # evidence must never break the report
             evidence = f"(evidence unavailable: {exc})"
         codes = sorted({f.code for f in relevant}) or sorted(
-            c for c in _all_codes() if _matches(c, spec.codes))
+            c for c in _all_codes() if _rule_item(c, spec) == spec.id)
         item = ChecklistItem(id=spec.id, group=spec.group, text=spec.text, status="met",
                              evidence=evidence, codes=codes, findings=relevant, failures=failed)
         if failed or open_:

@@ -17,7 +17,18 @@ from ..core.errors import RegistryError
 from ..core.findings import SEVERITY_ORDER, Finding
 from ..core.loader import format_key_path, parse_key_path
 from ..core.steps import STEPS, get_step
-from .base import DEFAULT_TIER, SEVERITIES, TIERS, Context, Hit, Rule, is_placeholder, rule
+from .base import (
+    CHECKLIST_ITEMS,
+    DEFAULT_TIER,
+    SEVERITIES,
+    TIERS,
+    VALIDATION_ITEMS,
+    Context,
+    Hit,
+    Rule,
+    is_placeholder,
+    rule,
+)
 
 if TYPE_CHECKING:
     from ..core.loader import DesignDocument
@@ -57,6 +68,11 @@ class RuleRegistry:
             raise RuleDefinitionError(f"rule {r.code}: severity must be one of {', '.join(SEVERITIES)}")
         if set(r.tiers) - set(TIERS):
             raise RuleDefinitionError(f"rule {r.code}: tiers are {', '.join(TIERS)}")
+        if r.checklist not in CHECKLIST_ITEMS:
+            raise RuleDefinitionError(f"rule {r.code}: checklist must name the Response Checklist item "
+                                      f"it feeds, one of: {', '.join(CHECKLIST_ITEMS)}")
+        if r.validates is not None and r.validates not in VALIDATION_ITEMS:
+            raise RuleDefinitionError(f"rule {r.code}: validates must be one of: {', '.join(VALIDATION_ITEMS)}")
         get_step(r.step)  # raises on an unknown step id
         self._rules[r.code] = r
         return r
@@ -158,7 +174,8 @@ def _make_finding(r: Rule, hit: Hit, ctx: Context) -> Finding:
     return Finding(
         code=r.code, name=r.name, severity=r.severity_for(ctx.tier), step=r.step,
         message=hit.message, key_path=format_key_path(hit.key_path), line=hit.line or ctx.line_of(hit.key_path),
-        fix=hit.fix or r.fix, risk=hit.risk or r.risk, plan=r.improvement_plan, seed=r.seed)
+        fix=hit.fix or r.fix, risk=hit.risk or r.risk, plan=r.improvement_plan, seed=r.seed,
+        checklist=hit.checklist or r.checklist)
 
 
 def _covers(target: str, key_path: str) -> bool:
@@ -178,7 +195,7 @@ def _waiver_statuses(ctx: Context, reg: RuleRegistry) -> list[WaiverStatus]:
             status.problems.append(f"names no rule ({w.rule})")
         elif reg.get(w.rule).after_findings:
             status.problems.append(f"{w.rule} checks waivers themselves and cannot be waived")
-        if is_placeholder(w.justification, min_words=4):
+        if is_placeholder(w.justification):
             status.problems.append("has no written justification")
         if w.expires is not None and w.expires < ctx.today:
             status.problems.append(f"expired on {w.expires.isoformat()}")

@@ -17,7 +17,8 @@ from .base import (
 )
 
 
-@rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ, risk="high")
+@rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ,
+      checklist="security-observability", validates="authz-or-public", risk="high")
 def authz_or_public(ctx):
     """Every endpoint and channel has an authorization rule, or is public with a written justification.
 
@@ -37,7 +38,7 @@ def authz_or_public(ctx):
     surfaces += [(kp, f"channel {ch.name}", ch) for kp, ch in ctx.channels()]
     for kp, label, s in surfaces:
         if s.auth == "public":
-            if is_placeholder(s.public_justification, min_words=4):
+            if is_placeholder(s.public_justification):
                 said = "no" if not (s.public_justification or "").strip() else "a placeholder"
                 yield Hit(kp + ("public_justification",),
                           f"{label} is public with {said} justification",
@@ -47,8 +48,8 @@ def authz_or_public(ctx):
             yield Hit(kp + ("authorization",), f"{label} has no authorization rule")
 
 
-@rule("API002", "api.request-schema", "error", step="api", seed=seeds.V_INPUTS, risk="high",
-      tiers={"C": "warning"})
+@rule("API002", "api.request-schema", "error", step="api", seed=seeds.V_INPUTS,
+      checklist="api-contracts", validates="inputs-outputs", risk="high", tiers={"C": "warning"})
 def request_schema(ctx):
     """Every request body and incoming channel message has a schema.
 
@@ -72,8 +73,8 @@ def request_schema(ctx):
 _SIZE_TYPES = ("json", "binary")
 
 
-@rule("API003", "api.input-bounds", "error", step="api", seed=seeds.V_INPUTS, risk="medium",
-      tiers={"C": "warning"})
+@rule("API003", "api.input-bounds", "error", step="api", seed=seeds.V_INPUTS,
+      checklist="api-contracts", validates="inputs-outputs", risk="medium", tiers={"C": "warning"})
 def input_bounds(ctx):
     """Every input has bounds: lengths on strings, ranges on numbers, counts on arrays, a size limit on bodies.
 
@@ -139,7 +140,7 @@ def _named_schema_bounds(ctx, ref, seen):
 
 
 @rule("API004", "api.unknown-fields-policy", "warning", step="api", seed=seeds.V_INPUTS,
-      tiers={"A": "error"})
+      checklist="api-contracts", validates="inputs-outputs", tiers={"A": "error"})
 def unknown_fields_policy(ctx):
     """Every request body says whether fields its schema does not name are rejected or allowed.
 
@@ -170,7 +171,8 @@ def unknown_fields_policy(ctx):
                       fix=f"add `unknown_fields: reject` (or allow) to api.schemas {named.name}")
 
 
-@rule("API005", "api.response-schema", "error", step="api", seed=seeds.V_INPUTS, tiers={"C": "warning"})
+@rule("API005", "api.response-schema", "error", step="api", seed=seeds.V_INPUTS,
+      checklist="api-contracts", validates="inputs-outputs", tiers={"C": "warning"})
 def response_schema(ctx):
     """Every endpoint declares its success response and that response's schema.
 
@@ -194,8 +196,8 @@ def response_schema(ctx):
                 yield Hit(kp + ("responses", j), f"{label} response {r.status} has no schema")
 
 
-@rule("API006", "api.error-model", "error", step="api", seed=seeds.ERROR_MODEL, risk="medium",
-      tiers={"C": "warning"})
+@rule("API006", "api.error-model", "error", step="api", seed=seeds.ERROR_MODEL,
+      checklist="api-contracts", risk="medium", tiers={"C": "warning"})
 def error_model(ctx):
     """The design has one error model: a format, its fields, and stable codes with messages.
 
@@ -225,7 +227,7 @@ def error_model(ctx):
 
 
 @rule("API007", "api.errors-from-model", "error", step="api", seed=seeds.API_DESIGN,
-      tiers={"C": "warning"})
+      checklist="api-contracts", validates="inputs-outputs", tiers={"C": "warning"})
 def errors_from_model(ctx):
     """Every endpoint lists the errors it returns, each a code from the error model.
 
@@ -256,7 +258,7 @@ _OPERATIONAL = re.compile(r"^/(\.well-known|healthz?|readyz?|livez?|ready|live|m
 
 
 @rule("API008", "api.versioning", "error", step="api", seed=seeds.API_DESIGN,
-      tiers={"C": "info", "B": "warning"})
+      checklist="api-contracts", tiers={"C": "info", "B": "warning"})
 def versioning(ctx):
     """The API states a versioning scheme and every endpoint follows it.
 
@@ -278,12 +280,12 @@ def versioning(ctx):
         yield Hit(("api", "versioning"), "the API states no versioning scheme")
         return
     if v.scheme == "none":
-        if is_placeholder(v.policy, min_words=4):
+        if is_placeholder(v.policy):
             yield Hit(("api", "versioning", "policy"), "versioning is 'none' without a policy saying how changes ship")
         return
     if not v.current:
         yield Hit(("api", "versioning", "current"), f"versioning scheme {v.scheme} does not name the current version")
-    if is_placeholder(v.policy, min_words=4):
+    if is_placeholder(v.policy):
         yield Hit(("api", "versioning", "policy"), "versioning has no policy for breaking changes")
     for kp, ep in ctx.endpoints():
         if _OPERATIONAL.match(ep.path):
@@ -309,7 +311,7 @@ def _shape(path: str) -> str:
 
 
 @rule("API009", "api.unique-operations", "error", step="api", seed=seeds.API_ENDPOINTS,
-      tiers={"C": "error"})
+      checklist="api-contracts", tiers={"C": "error"})
 def unique_operations(ctx):
     """No two endpoints share a method and path, or an operation id.
 
@@ -341,13 +343,14 @@ _PARAM = re.compile(r"\{([^}]+)\}")
 
 
 @rule("API010", "api.path-parameters", "error", step="api", seed=seeds.API_SURFACE,
-      tiers={"C": "warning"})
+      checklist="api-contracts", tiers={"C": "warning"})
 def path_parameters(ctx):
     """Every `{name}` in a path is declared as a path parameter, and every path parameter is in the path.
 
     Why: An undeclared path parameter has no type or bounds; a declared one missing from the path
     can never be sent.
-    Fix: Add `{name: ..., in: path, required: true, type: ...}` for each `{name}`, or remove the stray one.
+    Fix: Declare each `{name}` of the path, e.g. `parameters: [{name: order_id, in: path, required: true, type: uuid}]`,
+    and remove a declared path parameter the path does not have.
     Plan: In the API step, declare each path segment variable with its type and bounds.
     Bad:
         - {method: GET, path: "/v1/orders/{order_id}"}
@@ -368,12 +371,14 @@ def path_parameters(ctx):
 _PAGE_PARAMS = {"limit", "page_size", "pagesize", "per_page", "size", "max_results", "first", "top", "count"}
 
 
-@rule("API011", "api.bounded-lists", "warning", step="api", seed=seeds.PERFORMANCE)
+@rule("API011", "api.bounded-lists", "warning", step="api", seed=seeds.PERFORMANCE,
+      checklist="performance")
 def bounded_lists(ctx):
     """Every GET that returns a list takes a page-size parameter with a maximum.
 
     Why: A list without a page limit returns the whole table the day it is large, in one response.
-    Fix: Add a `limit` query parameter with `minimum: 1` and `maximum:` (and a cursor for the next page).
+    Fix: Add a bounded page size, e.g. `parameters: [{name: limit, in: query, type: integer, minimum: 1, maximum: 100}]`
+    (and a cursor for the next page).
     Plan: In the API step, paginate every collection endpoint with a bounded page size.
     Bad:
         - {method: GET, path: /v1/orders, responses: [{status: 200, schema: "Order[]"}]}
@@ -391,8 +396,8 @@ def bounded_lists(ctx):
             yield Hit(kp + ("parameters",), f"{endpoint_label(ep)} returns a list without a bounded page size")
 
 
-@rule("API012", "api.webhook-contract", "error", step="api", seed=seeds.WEBHOOK_EXAMPLE, risk="high",
-      tiers={"C": "warning"})
+@rule("API012", "api.webhook-contract", "error", step="api", seed=seeds.WEBHOOK_EXAMPLE,
+      checklist="api-contracts", risk="high", tiers={"C": "warning"})
 def webhook_contract(ctx):
     """Every outbound webhook has a payload schema, a signature receivers verify, and a delivery policy.
 
@@ -412,5 +417,5 @@ def webhook_contract(ctx):
             yield Hit(kp + ("payload",), f"webhook {hook.name} has no payload schema")
         if is_placeholder(hook.signing):
             yield Hit(kp + ("signing",), f"webhook {hook.name} is not signed")
-        if is_placeholder(hook.delivery, min_words=2):
+        if is_placeholder(hook.delivery):
             yield Hit(kp + ("delivery",), f"webhook {hook.name} states no delivery/retry policy")

@@ -2,7 +2,8 @@
 
 A rule is a small self-documenting unit, defined with :func:`rule` on a check function::
 
-    @rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ, risk="high")
+    @rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ,
+          checklist="security-observability", validates="authz-or-public", risk="high")
     def authz_or_public(ctx):
         '''Every endpoint and channel has an authorization rule or a written public justification.
 
@@ -15,7 +16,11 @@ A rule is a small self-documenting unit, defined with :func:`rule` on a check fu
 
 The docstring *is* the rule's documentation: its first line is the title, and its ``Why``,
 ``Fix``, ``Plan``, ``Bad`` and ``Good`` sections become the rationale, fix hint, improvement plan
-and examples in ``docs/rules.md``, the reports and SARIF.
+and examples in ``docs/rules.md``, the reports and SARIF. ``checklist`` names the seed's
+Response Checklist item the rule feeds, so a new rule joins the checklist where it is declared.
+
+A fix hint's YAML (the parts in backticks) must be valid where it is pasted: a test pastes each
+one into its rule's failing fixture at the finding's key path and loads the result.
 """
 
 from __future__ import annotations
@@ -46,28 +51,68 @@ KeyPath = tuple[str | int, ...]
 SEVERITIES = ("error", "warning", "info")
 TIERS = ("A", "B", "C")
 DEFAULT_TIER = "B"
+# The seed's Response Checklist, by item id: every rule names the one item it feeds
+# (``checklist=``); outputs/checklist.py gives each its wording, evidence and steps.
+CHECKLIST_ITEMS = ("requirements", "data-model", "api-contracts", "failure-modes", "performance",
+                   "security-observability")
+# The seed's Validation items a rule may also prove (``validates=``).
+VALIDATION_ITEMS = ("authz-or-public", "inputs-outputs", "failure-modes-explicit")
 # A prototype (tier C) is held one notch lower unless a rule says otherwise.
 _SOFTER = {"error": "warning", "warning": "info", "info": "info"}
 
 # Classifications whose values must never be logged, field by field or for a whole entity.
 NEVER_LOGGED = frozenset({"pii", "credential", "secret"})
 
-_PLACEHOLDERS = frozenset({
-    "", "-", "--", "?", "...", "…", "tbd", "tbc", "todo", "fixme", "xxx", "n/a", "na", "none",
-    "null", "nil", "public", "yes", "no", "ok", "needed", "required", "because", "obvious",
-    "see above", "later", "wip", "placeholder", "justification", "reason", "any", "anyone", "all", "*",
+# The one placeholder policy every "is this stated?" check uses, for strings and list items alike.
+# A placeholder is a marker that the answer is still to be written (TBD, TODO, ?, ..., n/a, xxx)
+# or a word that answers nothing (yes, ok, because). Length is no test: a one-word value that
+# says something (`Alembic`, `expand/contract`, `Append-only.`, `none` for durability) is stated.
+_PLACEHOLDER_WORDS = frozenset({
+    "tbd", "tbc", "tba", "todo", "to do", "fixme", "xxx", "wip", "n/a", "na", "n.a", "placeholder",
+    "to be decided", "to be defined", "to be determined", "to be confirmed", "to be written",
+    "later", "decide later", "unknown", "unsure", "not sure", "changeme", "change me", "lorem ipsum",
+    "yes", "no", "ok", "okay", "needed", "required", "because", "obvious", "see above", "same as above",
+    "as above", "see below", "etc", "something", "stuff", "whatever",
 })
-_PLACEHOLDER_START = re.compile(r"^\s*(tbd|tbc|todo|fixme|xxx|wip)\b", re.IGNORECASE)
+# Marker words that make a whole value a placeholder when it opens with them ("TODO: decide").
+_PLACEHOLDER_START = re.compile(r"^(tbd|tbc|todo|fixme|xxx+|wip)\b", re.IGNORECASE)
+# Values made only of punctuation (?, ..., -, …) or of x's.
+_PLACEHOLDER_MARKS = re.compile(r"^([?.…\-_*~#/]+|x{3,})$", re.IGNORECASE)
+# What surrounds a placeholder without changing it: brackets, quotes, angle brackets, spaces.
+_WRAPPERS = "[](){}<>\"'`“”‘’ \t"
 
 
-def is_placeholder(text: str | None, *, min_words: int = 1) -> bool:
-    """True when ``text`` is missing, a stock placeholder ("TBD", "n/a") or too short to explain."""
-    if text is None:
+def is_placeholder(value: Any) -> bool:
+    """True when ``value`` does not state anything: missing, empty, or a placeholder.
+
+    One policy for every rule that asks "is this stated?": ``None``, ``""``, ``TBD``, ``[TBD]``,
+    ``TODO: pick one``, ``?``, ``...``, ``n/a``, ``xxx`` and non-answers such as ``yes`` or
+    ``because`` are placeholders; so is a list with no stated item (``[]``, ``["?"]``). A short
+    value that says something (``Alembic``, ``expand/contract``, ``Append-only.``) is not.
+    """
+    if value is None:
         return True
-    stripped = text.strip()
-    if stripped.lower().strip(".!:") in _PLACEHOLDERS or _PLACEHOLDER_START.match(stripped):
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return not stated_items(value)
+    if not isinstance(value, str):
+        return False      # a number, a boolean or a mapping is an answer
+    text = value.strip().strip(_WRAPPERS).strip()
+    if not text:
         return True
-    return len(stripped.split()) < min_words
+    if _PLACEHOLDER_MARKS.match(text):
+        return True
+    lowered = " ".join(text.lower().rstrip(".!:;,").split())
+    return lowered in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_START.match(lowered))
+
+
+def is_stated(value: Any) -> bool:
+    """The opposite of :func:`is_placeholder`: the value states something."""
+    return not is_placeholder(value)
+
+
+def stated_items(items: Iterable[Any] | None) -> list[Any]:
+    """The items of a list that are stated (placeholders such as ``"?"`` or ``TBD`` dropped)."""
+    return [x for x in (items or ()) if not is_placeholder(x)]
 
 
 @dataclass(frozen=True)
@@ -79,6 +124,7 @@ class Hit:
     fix: str | None = None
     risk: Risk | None = None
     line: int | None = None      # only when the gap is on a line no key path reaches (a comment)
+    checklist: str | None = None  # the checklist item it blocks, when not the rule's (waiver rules)
 
 
 Check = Callable[["Context"], Iterable[Hit]]
@@ -97,6 +143,8 @@ class Rule:
     step: str
     seed: str
     check: Check
+    checklist: str = ""            # the Response Checklist item it feeds (CHECKLIST_ITEMS)
+    validates: str | None = None   # the Validation item it also proves (VALIDATION_ITEMS), if any
     risk: Risk = "medium"
     plan: str = ""
     bad: str = ""
@@ -119,6 +167,7 @@ class Rule:
             "code": self.code, "name": self.name, "severity": self.severity, "title": self.title,
             "rationale": self.rationale, "fix": self.fix, "plan": self.improvement_plan,
             "step": self.step, "seed": self.seed, "risk": self.risk,
+            "checklist": self.checklist, "validates": self.validates,
             "severity_by_tier": {t: self.severity_for(t) for t in TIERS},
         }
 
@@ -148,17 +197,23 @@ def parse_docstring(doc: str | None) -> dict[str, str]:
     return out
 
 
-def rule(code: str, name: str, severity: Severity, *, step: str, seed: str, risk: Risk = "medium",
+def rule(code: str, name: str, severity: Severity, *, step: str, seed: str, checklist: str,
+         validates: str | None = None, risk: Risk = "medium",
          tiers: dict[str, Severity] | None = None, after_findings: bool = False
          ) -> Callable[[Check], Rule]:
-    """Turn a documented check function into a :class:`Rule` (registered by the package)."""
+    """Turn a documented check function into a :class:`Rule` (registered by the package).
+
+    ``checklist`` is the Response Checklist item the rule feeds (one of ``CHECKLIST_ITEMS``);
+    ``validates`` the Validation item it also proves, if any (one of ``VALIDATION_ITEMS``).
+    """
 
     def wrap(check: Check) -> Rule:
         doc = parse_docstring(check.__doc__)
         return Rule(code=code, name=name, severity=severity, title=doc.get("title", ""),
                     rationale=doc.get("why", ""), fix=doc.get("fix", ""), plan=doc.get("plan", ""),
                     bad=doc.get("bad", ""), good=doc.get("good", ""), step=step, seed=seed,
-                    check=check, risk=risk, tiers=dict(tiers or {}), after_findings=after_findings)
+                    check=check, checklist=checklist, validates=validates, risk=risk,
+                    tiers=dict(tiers or {}), after_findings=after_findings)
 
     return wrap
 

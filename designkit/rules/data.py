@@ -8,8 +8,8 @@ from . import seeds
 from .base import NEVER_LOGGED, Hit, is_placeholder, names_list, rule, strip_list
 
 
-@rule("DAT001", "data.primary-key", "error", step="data_model", seed=seeds.C_DATA, risk="high",
-      tiers={"C": "warning"})
+@rule("DAT001", "data.primary-key", "error", step="data_model", seed=seeds.C_DATA,
+      checklist="data-model", risk="high", tiers={"C": "warning"})
 def primary_key(ctx):
     """Every entity has a primary key made of its own fields.
 
@@ -36,8 +36,8 @@ def primary_key(ctx):
                               fix=f"add a field {col!r} to {entity.name} or key it on: {names_list(sorted(names))}")
 
 
-@rule("DAT002", "data.references-exist", "error", step="data_model", seed=seeds.DATA, risk="high",
-      tiers={"C": "error"})
+@rule("DAT002", "data.references-exist", "error", step="data_model", seed=seeds.DATA,
+      checklist="data-model", risk="high", tiers={"C": "error"})
 def references_exist(ctx):
     """Every relationship and schema reference names an entity or schema that exists.
 
@@ -94,7 +94,7 @@ def references_exist(ctx):
 
 
 @rule("DAT003", "data.invariants-stated", "warning", step="data_model", seed=seeds.C_DATA,
-      tiers={"A": "error"})
+      checklist="data-model", tiers={"A": "error"})
 def invariants_stated(ctx):
     """Every entity that the API writes states its invariants.
 
@@ -109,7 +109,7 @@ def invariants_stated(ctx):
     """
     written = ctx.written_entities
     for i, entity in enumerate(ctx.design.data_model.entities):
-        if entity.name in written and not [x for x in entity.invariants if not is_placeholder(x, min_words=2)]:
+        if entity.name in written and is_placeholder(entity.invariants):
             yield Hit(("data_model", "entities", i, "invariants"),
                       f"entity {entity.name} is written by {names_list(written[entity.name], 3)} "
                       "but states no invariants")
@@ -124,7 +124,7 @@ _CREDENTIAL = re.compile(
 
 
 @rule("DAT004", "data.classify-sensitive-fields", "warning", step="data_model", seed=seeds.SECURITY,
-      risk="high", tiers={"A": "error"})
+      checklist="data-model", risk="high", tiers={"A": "error"})
 def classify_sensitive_fields(ctx):
     """Fields that look like personal data or credentials are classified as such.
 
@@ -150,7 +150,8 @@ def classify_sensitive_fields(ctx):
                           fix="set `classification: pii` on the field")
 
 
-@rule("DAT005", "data.retention-for-personal-data", "warning", step="data_model", seed=seeds.DATA)
+@rule("DAT005", "data.retention-for-personal-data", "warning", step="data_model", seed=seeds.DATA,
+      checklist="data-model")
 def retention_for_personal_data(ctx):
     """Entities holding personal data or credentials state their retention.
 

@@ -37,7 +37,9 @@ def render_rules_markdown() -> str:
                 f"**{r.title}**", "",
                 f"- Severity: A {r.severity_for('A')}, B {r.severity_for('B')}, C {r.severity_for('C')}; "
                 f"risk {r.risk}",
-                f"- Seed: {r.seed}", "",
+                f"- Seed: {r.seed}",
+                f"- Checklist item: {r.checklist}" + (f"; validates: {r.validates}" if r.validates else ""),
+                "",
                 f"**Why it matters.** {r.rationale}", "",
                 f"**Fix.** {r.fix}", "",
                 f"**Improvement plan.** {r.improvement_plan}", "",

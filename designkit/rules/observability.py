@@ -8,8 +8,8 @@ from . import seeds
 from .base import NEVER_LOGGED, WRITE_METHODS, Hit, endpoint_label, is_placeholder, rule
 
 
-@rule("OBS001", "observability.structured-logs", "warning", step="observability", seed=seeds.STRUCTURED_LOGS,
-      tiers={"A": "error"})
+@rule("OBS001", "observability.structured-logs", "warning", step="observability",
+      seed=seeds.STRUCTURED_LOGS, checklist="security-observability", tiers={"A": "error"})
 def structured_logs(ctx):
     """Logs are structured (e.g. JSON lines) with stated fields.
 
@@ -31,8 +31,8 @@ def structured_logs(ctx):
         yield Hit(("observability", "logs", "fields"), "structured logs list no fields")
 
 
-@rule("OBS002", "observability.request-ids", "warning", step="observability", seed=seeds.REQUEST_IDS,
-      tiers={"A": "error"})
+@rule("OBS002", "observability.request-ids", "warning", step="observability",
+      seed=seeds.REQUEST_IDS, checklist="security-observability", tiers={"A": "error"})
 def request_ids(ctx):
     """Request ids are accepted or generated, propagated to dependencies, and logged.
 
@@ -78,8 +78,9 @@ def sensitive_reasons(ctx, ep) -> list[str]:
     return reasons
 
 
-@rule("OBS003", "observability.audit-sensitive-actions", "error", step="observability", seed=seeds.AUDIT_TRAIL,
-      risk="high", tiers={"C": "warning"})
+@rule("OBS003", "observability.audit-sensitive-actions", "error", step="observability",
+      seed=seeds.AUDIT_TRAIL, checklist="security-observability", risk="high",
+      tiers={"C": "warning"})
 def audit_sensitive_actions(ctx):
     """Every sensitive action is audited: writes to classified data, admin actions, auth changes.
 
@@ -112,8 +113,8 @@ def audit_sensitive_actions(ctx):
                   fix="add `observability.audit: {store: ..., retention: ..., events: [...]}`")
 
 
-@rule("OBS004", "observability.no-sensitive-data-in-logs", "error", step="observability", seed=seeds.SECURITY,
-      risk="high", tiers={"C": "error"})
+@rule("OBS004", "observability.no-sensitive-data-in-logs", "error", step="observability",
+      seed=seeds.SECURITY, checklist="security-observability", risk="high", tiers={"C": "error"})
 def no_sensitive_data_in_logs(ctx):
     """Personal data, credentials and secrets are kept out of logs: never a log field, and credentials redacted.
 
@@ -150,13 +151,20 @@ def no_sensitive_data_in_logs(ctx):
                           fix=f"add {f.name} to observability.logs.redact")
 
 
-@rule("OBS005", "observability.slo-signals", "warning", step="observability", seed=seeds.OBSERVABILITY,
-      tiers={"A": "error"})
+def _ident(name: str) -> str:
+    """``api-availability`` -> ``api_availability``: a metric-style name for examples in fixes."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "sla"
+
+
+@rule("OBS005", "observability.slo-signals", "warning", step="observability",
+      seed=seeds.OBSERVABILITY, checklist="security-observability", tiers={"A": "error"})
 def slo_signals(ctx):
     """Every SLA in scope has a metric that measures it and an alert that fires on it.
 
     Why: An SLA nobody measures is a wish; an SLA measured but never alerted on is broken silently.
-    Fix: Add a `metrics` entry with `sla: NAME` and an `alerts` entry with `sla: NAME` for each SLA.
+    Fix: For each SLA, add a metric and an alert that name it, e.g.
+    `observability.metrics: [{name: http_requests_total, type: counter, sla: api-availability}]` and
+    `observability.alerts: [{name: availability-burn, condition: burn rate over 14x for 1 hour, sla: api-availability, runbook: runbooks/availability.md}]`.
     Plan: In the observability step, wire each SLA to its SLI metric and a burn-rate alert.
     Bad:
         slas: [{name: api-availability, objective: 99.9%}]
@@ -172,10 +180,12 @@ def slo_signals(ctx):
     for name, i in slas.items():
         if name not in measured:
             yield Hit(("scope", "slas", i), f"SLA {name} is measured by no metric",
-                      fix=f"add a metric with `sla: {name}` to observability.metrics")
+                      fix=f"add a metric that measures it: `observability.metrics: [{{name: {_ident(name)}_sli, "
+                          f"type: histogram, sla: {name}}}]`")
         if name not in alerted:
             yield Hit(("scope", "slas", i), f"SLA {name} has no alert",
-                      fix=f"add an alert with `sla: {name}` to observability.alerts")
+                      fix=f"add an alert on it: `observability.alerts: [{{name: {name}-burn, condition: error budget "
+                          f"burn over 14x for 1 hour, sla: {name}, severity: page, runbook: runbooks/{name}.md}}]`")
     for key, items in (("metrics", obs.metrics), ("alerts", obs.alerts)):
         for j, item in enumerate(items):
             if item.sla and item.sla not in slas:
@@ -183,7 +193,7 @@ def slo_signals(ctx):
 
 
 @rule("OBS006", "observability.tracing", "warning", step="observability", seed=seeds.OBSERVABILITY,
-      tiers={"C": "info"})
+      checklist="security-observability", tiers={"C": "info"})
 def tracing(ctx):
     """A design that calls other services or stores enables distributed tracing with a propagation format.
 
@@ -205,8 +215,8 @@ def tracing(ctx):
         yield Hit(("observability", "tracing", "propagation"), "tracing states no propagation format")
 
 
-@rule("OBS007", "observability.alert-runbooks", "warning", step="observability", seed=seeds.OBSERVABILITY,
-      tiers={"C": "info"})
+@rule("OBS007", "observability.alert-runbooks", "warning", step="observability",
+      seed=seeds.OBSERVABILITY, checklist="security-observability", tiers={"C": "info"})
 def alert_runbooks(ctx):
     """Every paging alert links a runbook.
 

@@ -6,14 +6,14 @@ from . import seeds
 from .base import Hit, is_placeholder, rule
 
 
-@rule("PRF001", "performance.capacity-estimate", "warning", step="performance", seed=seeds.C_PERFORMANCE,
-      tiers={"C": "info"})
+@rule("PRF001", "performance.capacity-estimate", "warning", step="performance",
+      seed=seeds.C_PERFORMANCE, checklist="performance", tiers={"C": "info"})
 def capacity_estimate(ctx):
     """The design estimates its load: peak and average requests per second.
 
     Why: Pool sizes, rate limits, partitioning and cost all follow from the expected load; without
     a number, "it scales" cannot be checked.
-    Fix: Add `performance.capacity: {peak_rps: ..., average_rps: ..., payload_bytes: ..., data_growth: ...}`.
+    Fix: Add your estimate, e.g. `performance.capacity: {peak_rps: 1000, average_rps: 200, payload_bytes: 4000, data_growth: 2 GB a day}`.
     Plan: In the performance step, estimate peak and average load and data growth from the throughput constraint.
     Bad:
         performance: {}
@@ -27,14 +27,15 @@ def capacity_estimate(ctx):
         yield Hit(("performance", "capacity"), "no capacity estimate (peak requests per second) is stated")
 
 
-@rule("PRF002", "performance.scaling-boundaries", "warning", step="performance", seed=seeds.SCALABILITY,
-      tiers={"C": "info"})
+@rule("PRF002", "performance.scaling-boundaries", "warning", step="performance",
+      seed=seeds.SCALABILITY, checklist="performance", tiers={"C": "info"})
 def scaling_boundaries(ctx):
     """The design says whether its services are stateless and where its scaling boundaries are.
 
     Why: Horizontal scaling works only for stateless processes; the component that cannot scale
     out (usually the database) is where capacity planning must look.
-    Fix: Set `performance.stateless: true|false` and list `performance.scaling` boundaries.
+    Fix: Set `performance.stateless: true` (or `false`) and list the boundaries, e.g.
+    `performance.scaling: [Pods scale on CPU; the database is the boundary.]`.
     Plan: In the performance step, name each scaling boundary and how it scales (replicas, partitions, read replicas).
     Bad:
         performance: {capacity: {...}}
@@ -50,7 +51,8 @@ def scaling_boundaries(ctx):
         yield Hit(("performance", "scaling"), "no scaling boundaries are stated")
 
 
-@rule("PRF003", "performance.cache-invalidation", "warning", step="performance", seed=seeds.PERFORMANCE)
+@rule("PRF003", "performance.cache-invalidation", "warning", step="performance",
+      seed=seeds.PERFORMANCE, checklist="performance")
 def cache_invalidation(ctx):
     """Every cache states its TTL or its invalidation.
 

@@ -12,8 +12,8 @@ def _serves(columns: list[str], index_columns: list[str]) -> bool:
     return bool(columns) and set(columns) == set(index_columns[:len(columns)])
 
 
-@rule("PER001", "persistence.access-patterns-indexed", "warning", step="persistence", seed=seeds.STORAGE,
-      tiers={"A": "error"})
+@rule("PER001", "persistence.access-patterns-indexed", "warning", step="persistence",
+      seed=seeds.STORAGE, checklist="performance", tiers={"A": "error"})
 def access_patterns_indexed(ctx):
     """Every query access pattern is served by an index whose leading columns match, or states why none is needed.
 
@@ -29,7 +29,7 @@ def access_patterns_indexed(ctx):
     """
     for i, ap in enumerate(ctx.design.persistence.access_patterns):
         kp = ("persistence", "access_patterns", i)
-        if not is_placeholder(ap.reason, min_words=2):
+        if not is_placeholder(ap.reason):
             continue
         table = ctx.tables.get(ap.table or "")
         if table is None:
@@ -53,13 +53,13 @@ def access_patterns_indexed(ctx):
 
 
 @rule("PER002", "persistence.migrations", "warning", step="persistence", seed=seeds.MIGRATIONS,
-      tiers={"A": "error"})
+      checklist="performance", tiers={"A": "error"})
 def migrations(ctx):
     """A design that stores data states its migration strategy.
 
     Why: The schema will change while the old version is still running; without an
     expand/contract plan, a deploy breaks reads or loses writes.
-    Fix: Add `persistence.migrations: {tool: Alembic, strategy: expand/contract, backward compatible}`.
+    Fix: Add `persistence.migrations: {tool: Alembic, strategy: "expand/contract; each migration backward compatible"}`.
     Plan: In the persistence step, choose the migration tool and how changes stay backward compatible.
     Bad:
         persistence: {tables: [...]}
@@ -69,12 +69,12 @@ def migrations(ctx):
     p = ctx.design.persistence
     stores_data = p.tables or any(s.kind in RELATIONAL_STORE_KINDS for s in p.stores) or (
         ctx.design.data_model.entities and not p.stores)
-    if stores_data and (p.migrations is None or is_placeholder(p.migrations.strategy, min_words=2)):
+    if stores_data and (p.migrations is None or is_placeholder(p.migrations.strategy)):
         yield Hit(("persistence", "migrations"), "no migration strategy is stated")
 
 
-@rule("PER003", "persistence.idempotency-store", "error", step="persistence", seed=seeds.IDEMPOTENCY_MODEL,
-      risk="high", tiers={"C": "warning"})
+@rule("PER003", "persistence.idempotency-store", "error", step="persistence",
+      seed=seeds.IDEMPOTENCY_MODEL, checklist="failure-modes", risk="high", tiers={"C": "warning"})
 def idempotency_store(ctx):
     """Every idempotency key names where seen keys are stored, and that store keeps them for a stated time.
 
@@ -111,8 +111,8 @@ def idempotency_store(ctx):
                   fix="add `persistence.idempotency: {table: ..., key: ..., ttl: ...}`")
 
 
-@rule("PER004", "persistence.references-exist", "error", step="persistence", seed=seeds.SCHEMA_TABLES,
-      tiers={"C": "error"})
+@rule("PER004", "persistence.references-exist", "error", step="persistence",
+      seed=seeds.SCHEMA_TABLES, checklist="performance", tiers={"C": "error"})
 def references_exist(ctx):
     """Tables name known stores, and index and access-pattern columns are fields of the stored entity.
 
@@ -149,7 +149,7 @@ def references_exist(ctx):
 
 
 @rule("PER005", "persistence.store-rationale", "warning", step="persistence", seed=seeds.STORAGE,
-      tiers={"C": "info"})
+      checklist="performance", tiers={"C": "info"})
 def store_rationale(ctx):
     """Every store states its purpose and its durability.
 
@@ -166,7 +166,7 @@ def store_rationale(ctx):
         for key in ("purpose", "durability"):
             value = getattr(store, key)
             # "durability: none" is an answer (losing it is harmless); only silence is a gap.
-            if (not (value or "").strip()) if key == "durability" else is_placeholder(value):
+            if is_placeholder(value):
                 yield Hit(("persistence", "stores", i, key), f"store {store.name} states no {key}")
 
 

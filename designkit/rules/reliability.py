@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.loader import format_key_path
 from . import seeds
 from .base import NON_IDEMPOTENT_METHODS, Hit, endpoint_label, is_placeholder, names_list, rule
 
@@ -22,7 +23,8 @@ def _targets(ctx):
             yield ("scope", "integration_points", i), point.name, {point.name}, point.direction != "inbound"
 
 
-@rule("REL001", "reliability.failure-modes-explicit", "error", step="reliability", seed=seeds.V_FAILURES,
+@rule("REL001", "reliability.failure-modes-explicit", "error", step="reliability",
+      seed=seeds.V_FAILURES, checklist="failure-modes", validates="failure-modes-explicit",
       risk="high", tiers={"C": "warning"})
 def failure_modes_explicit(ctx):
     """Every dependency and integration point has a failure policy: timeout, retries, and a fallback or stated behaviour.
@@ -30,7 +32,7 @@ def failure_modes_explicit(ctx):
     Why: Every remote call fails sometimes; without a timeout it hangs the caller, without a
     retry decision it fails on the first blip or retries forever, and without a fallback nobody
     knows what users see.
-    Fix: Add `reliability.failure_policies: [{target: NAME, timeout_ms: ..., retries: {max_attempts: ..., backoff: exponential-jitter}, fallback: ...}]`
+    Fix: Give the target a policy, e.g. `reliability.failure_policies: [{target: payments-api, timeout_ms: 2000, retries: {max_attempts: 2, backoff: exponential-jitter, base_delay_ms: 100, max_delay_ms: 1000}, fallback: Orders stay pending; a sweeper retries.}]`
     (`failure_behavior` instead of `fallback` when there is none; inbound-only integrations need only the behaviour).
     Plan: In the reliability step, walk every dependency and integration and write what happens when it is slow or down.
     Bad:
@@ -43,29 +45,33 @@ def failure_modes_explicit(ctx):
         found = next((ctx.policies[n] for n in sorted(group) if n in ctx.policies), None)
         if found is None:
             yield Hit(kp, f"{name} has no failure policy (timeout, retries, fallback)",
-                      fix=f"add `reliability.failure_policies: [{{target: {name}, timeout_ms: ..., retries: ..., fallback: ...}}]`")
+                      fix=f"add `reliability.failure_policies: [{{target: {name}, timeout_ms: 1000, retries: "
+                          "{max_attempts: 2, backoff: exponential-jitter, base_delay_ms: 100, max_delay_ms: 1000}, "
+                          "failure_behavior: callers get 503 and retry later}]` with your numbers and behaviour")
             continue
         pkp, policy = found
         if outbound and policy.timeout_ms is None:
-            yield Hit(pkp + ("timeout_ms",), f"calls to {name} have no timeout")
+            yield Hit(pkp + ("timeout_ms",), f"calls to {name} have no timeout",
+                      fix="add `timeout_ms: 1000` (the longest a call may take before it counts as failed)")
         if outbound and policy.retries is None:
             yield Hit(pkp + ("retries",), f"calls to {name} have no retry policy",
-                      fix="add `retries: {max_attempts: N, backoff: exponential-jitter}` (max_attempts: 0 for none)")
-        if is_placeholder(policy.fallback, min_words=2) and is_placeholder(policy.failure_behavior, min_words=2):
+                      fix="add `retries: {max_attempts: 2, backoff: exponential-jitter, base_delay_ms: 100, max_delay_ms: 1000}` "
+                          "(or `retries: {max_attempts: 0, backoff: none}` for none)")
+        if is_placeholder(policy.fallback) and is_placeholder(policy.failure_behavior):
             yield Hit(pkp + ("fallback",), f"what happens when {name} fails is not stated",
                       fix="add `fallback:` (what is done instead) or `failure_behavior:` (what callers see)")
 
 
-@rule("REL002", "reliability.no-partial-writes", "error", step="reliability", seed=seeds.PARTIAL_WRITES,
-      risk="high", tiers={"C": "warning"})
+@rule("REL002", "reliability.no-partial-writes", "error", step="reliability",
+      seed=seeds.PARTIAL_WRITES, checklist="failure-modes", risk="high", tiers={"C": "warning"})
 def no_partial_writes(ctx):
     """Every non-idempotent write has an idempotency key or is declared transactional.
 
     Why: Clients and proxies retry on timeouts; a POST that is not idempotent then creates
     duplicates (two charges, two orders), and a multi-step write that is not transactional leaves
     half of itself behind.
-    Fix: Add `idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: TABLE}`,
-    or `strategy: transactional` / `natural-key` / `idempotent-by-design` with the key it relies on.
+    Fix: Add `idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: idempotency_keys}`,
+    or another strategy with the key it relies on, e.g. `idempotency: {strategy: natural-key, key: "(customer_id, cart_id)"}`.
     Plan: In the reliability step, give each POST/PATCH that writes an idempotency model.
     Bad:
         - {method: POST, path: /v1/payments, writes: [Payment]}
@@ -87,14 +93,16 @@ def no_partial_writes(ctx):
 
 
 @rule("REL003", "reliability.safe-retries", "error", step="reliability", seed=seeds.RELIABILITY,
-      risk="high", tiers={"C": "warning"})
+      checklist="failure-modes", validates="failure-modes-explicit", risk="high", tiers={"C": "warning"})
 def safe_retries(ctx):
     """Retries back off, are bounded, and only repeat calls that are safe to repeat.
 
     Why: Retrying without backoff turns a slow dependency into a dead one (retry storms), and
     retrying a call that is not idempotent repeats its effect.
-    Fix: Use `backoff: exponential-jitter` with `max_delay_ms`, and set `idempotent_calls: true` on the
-    dependency (after making its calls idempotent) or `max_attempts: 0`.
+    Fix: Use `retries: {max_attempts: 3, backoff: exponential-jitter, base_delay_ms: 100, max_delay_ms: 2000}`,
+    and declare the calls safe to repeat where the target is defined (`idempotent_calls: true` on the
+    dependency, or on the integration point when no dependency stands for it), or stop retrying
+    with `retries: {max_attempts: 0, backoff: none}`.
     Plan: In the reliability step, allow retries only on idempotent calls, with jittered exponential backoff.
     Bad:
         retries: {max_attempts: 5, backoff: none}
@@ -107,19 +115,33 @@ def safe_retries(ctx):
             continue
         kp = ("reliability", "failure_policies", i, "retries")
         if r.backoff == "none":
-            yield Hit(kp + ("backoff",), f"retries to {policy.target} have no backoff")
+            yield Hit(kp + ("backoff",), f"retries to {policy.target} have no backoff",
+                      fix="set `backoff: exponential-jitter` with `max_delay_ms: 2000`")
         elif r.backoff.startswith("exponential") and r.max_delay_ms is None:
-            yield Hit(kp + ("max_delay_ms",), f"exponential backoff to {policy.target} has no max_delay_ms")
-        deps = [ctx.dependencies[n] for n in ctx.aliases_of(policy.target) if n in ctx.dependencies]
-        if not any(d.idempotent_calls for d in deps):
-            declared_false = any(d.idempotent_calls is False for d in deps)
-            yield Hit(kp + ("max_attempts",),
-                      f"calls to {policy.target} are retried but {'are declared not' if declared_false else 'are not declared'} idempotent",
-                      fix="set `idempotent_calls: true` on the dependency once its calls are idempotent, "
-                          "or set `max_attempts: 0`")
+            yield Hit(kp + ("max_delay_ms",), f"exponential backoff to {policy.target} has no max_delay_ms",
+                      fix="cap the delay: `max_delay_ms: 2000`")
+        # where "safe to repeat" is said: the dependencies standing for the target, else the
+        # integration point itself (an integration nobody wraps in a dependency is called directly)
+        names = ctx.aliases_of(policy.target)
+        places = [(("services", "dependencies", j), d) for j, d in enumerate(ctx.design.services.dependencies)
+                  if d.name in names]
+        if not places:
+            places = [(("scope", "integration_points", j), p)
+                      for j, p in enumerate(ctx.design.scope.integration_points) if p.name in names]
+        if any(x.idempotent_calls for _, x in places):
+            continue
+        declared_false = any(x.idempotent_calls is False for _, x in places)
+        where = f"`{format_key_path(places[0][0] + ('idempotent_calls',))}: true`" if places else None
+        yield Hit(kp + ("max_attempts",),
+                  f"calls to {policy.target} are retried but {'are declared not' if declared_false else 'are not declared'} idempotent",
+                  fix=(f"once its calls are idempotent, set {where}; otherwise stop retrying: "
+                       "`retries: {max_attempts: 0, backoff: none}`") if where else
+                      "stop retrying (`retries: {max_attempts: 0, backoff: none}`), or correct the target "
+                      "to a dependency or integration point and declare its calls idempotent")
 
 
-@rule("REL004", "reliability.policy-targets-exist", "error", step="reliability", seed=seeds.V_FAILURES,
+@rule("REL004", "reliability.policy-targets-exist", "error", step="reliability",
+      seed=seeds.V_FAILURES, checklist="failure-modes", validates="failure-modes-explicit",
       tiers={"C": "error"})
 def policy_targets_exist(ctx):
     """Every failure policy targets a dependency or integration point that exists.
@@ -141,14 +163,15 @@ def policy_targets_exist(ctx):
                       fix=f"use one of: {names_list(sorted(known), 8)}" if known else "add the dependency first")
 
 
-@rule("REL005", "reliability.consistency-model", "warning", step="reliability", seed=seeds.RELIABILITY,
-      tiers={"A": "error"})
+@rule("REL005", "reliability.consistency-model", "warning", step="reliability",
+      seed=seeds.RELIABILITY, checklist="failure-modes", tiers={"A": "error"})
 def consistency_model(ctx):
     """A design that writes data states its consistency model, with notes when it is not strong.
 
     Why: Whether a read sees the last write is a product decision; left implicit, clients are built
     on an assumption the storage does not keep.
-    Fix: Add `reliability.consistency: {model: strong|read-your-writes|causal|eventual, notes: ...}`.
+    Fix: Add `reliability.consistency: {model: eventual, notes: Search results lag writes by up to 5 s.}`
+    (or `reliability.consistency: {model: strong}`; read-your-writes and causal are the models between).
     Plan: In the reliability step, state the consistency each read gets and how long staleness can last.
     Bad:
         reliability: {failure_policies: [...]}
@@ -162,13 +185,13 @@ def consistency_model(ctx):
     c = ctx.design.reliability.consistency
     if c is None:
         yield Hit(("reliability", "consistency"), "the design writes data but states no consistency model")
-    elif c.model != "strong" and is_placeholder(c.notes, min_words=3):
+    elif c.model != "strong" and is_placeholder(c.notes):
         yield Hit(("reliability", "consistency", "notes"),
                   f"consistency is {c.model} but the notes do not say what clients may observe")
 
 
 @rule("REL006", "reliability.recovery", "warning", step="reliability", seed=seeds.FAILURE_RECOVERY,
-      tiers={"A": "error", "C": "info"})
+      checklist="failure-modes", tiers={"A": "error", "C": "info"})
 def recovery(ctx):
     """A design that keeps data states how it recovers: backups, replays, runbooks.
 

@@ -7,7 +7,7 @@ from .base import Hit, is_placeholder, rule
 
 
 @rule("SCP001", "scope.requirements-stated", "error", step="scope", seed=seeds.C_REQUIREMENTS,
-      risk="high")
+      checklist="requirements", risk="high")
 def requirements_stated(ctx):
     """The design states at least one requirement.
 
@@ -23,12 +23,12 @@ def requirements_stated(ctx):
             - {id: R1, text: Accept signed webhooks and acknowledge within 2 seconds.}
     """
     scope = ctx.design.scope
-    if not [r for r in scope.requirements if not is_placeholder(r.text, min_words=3)]:
+    if is_placeholder([r.text for r in scope.requirements]):
         yield Hit(("scope", "requirements"), "no requirements are stated (or only placeholders)")
 
 
 @rule("SCP002", "scope.constraints-stated", "warning", step="scope", seed=seeds.CONSTRAINTS,
-      tiers={"A": "error"})
+      checklist="requirements", tiers={"A": "error"})
 def constraints_stated(ctx):
     """Latency, throughput and availability constraints are stated.
 
@@ -48,7 +48,7 @@ def constraints_stated(ctx):
 
 
 @rule("SCP003", "scope.tier-stated", "warning", step="scope", seed=seeds.C_REQUIREMENTS,
-      tiers={"C": "warning"})
+      checklist="requirements", tiers={"C": "warning"})
 def tier_stated(ctx):
     """The criticality tier (A, B or C) is stated.
 
@@ -66,7 +66,7 @@ def tier_stated(ctx):
 
 
 @rule("SCP004", "scope.slas-stated", "warning", step="scope", seed=seeds.CONSTRAINTS,
-      tiers={"A": "error"})
+      checklist="requirements", tiers={"A": "error"})
 def slas_stated(ctx):
     """Availability and latency targets are written as SLAs with an indicator.
 

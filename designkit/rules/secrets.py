@@ -114,7 +114,7 @@ def _values(value, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
 
 
 @rule("SEC006", "security.no-secret-values", "error", step="security", seed=seeds.NO_SECRETS,
-      risk="high", tiers={"C": "error"})
+      checklist="security-observability", risk="high", tiers={"C": "error"})
 def no_secret_values(ctx):
     """No secret value appears anywhere in the design file, comments included.
 

@@ -7,7 +7,8 @@ from .base import WRITE_METHODS, Hit, endpoint_label, is_placeholder, names_list
 from .secrets import looks_like_secret
 
 
-@rule("SEC001", "security.authn-defined", "error", step="security", seed=seeds.AUTHN, risk="high")
+@rule("SEC001", "security.authn-defined", "error", step="security", seed=seeds.AUTHN,
+      checklist="security-observability", validates="authz-or-public", risk="high")
 def authn_defined(ctx):
     """Every non-public endpoint and channel names an authentication scheme the design defines.
 
@@ -37,7 +38,7 @@ def authn_defined(ctx):
 
 
 @rule("SEC002", "security.rate-limits", "error", step="security", seed=seeds.RATE_LIMITS,
-      tiers={"B": "warning"})
+      checklist="security-observability", tiers={"B": "warning"})
 def rate_limits(ctx):
     """Every public and every write endpoint or channel is rate limited.
 
@@ -63,7 +64,7 @@ def rate_limits(ctx):
 
 
 @rule("SEC003", "security.abuse-controls", "warning", step="security", seed=seeds.RATE_LIMITS,
-      tiers={"A": "error"})
+      checklist="security-observability", tiers={"A": "error"})
 def abuse_controls(ctx):
     """A design with public, inbound or write surfaces lists its abuse controls.
 
@@ -79,7 +80,7 @@ def abuse_controls(ctx):
     """
     exposed = [endpoint_label(ep) for _, ep in ctx.endpoints() if ep.auth == "public" or ep.method in WRITE_METHODS]
     exposed += [f"channel {ch.name}" for _, ch in ctx.channels()]
-    if exposed and not [c for c in ctx.design.security.abuse_controls if not is_placeholder(c, min_words=3)]:
+    if exposed and not [c for c in ctx.design.security.abuse_controls if not is_placeholder(c)]:
         yield Hit(("security", "abuse_controls"),
                   f"no abuse controls are listed for the public or write surfaces ({names_list(exposed, 3)})")
 
@@ -89,7 +90,7 @@ _NEEDS_SECRET = {"hmac-signature": "signing secret", "api-key": "key store", "ba
 
 
 @rule("SEC004", "security.secrets-in-store", "error", step="security", seed=seeds.NO_SECRETS,
-      risk="high", tiers={"C": "error"})  # a safety rule: never softened
+      checklist="security-observability", risk="high", tiers={"C": "error"})  # a safety rule: never softened
 def secrets_in_store(ctx):
     """Every secret the design needs names the secret store that keeps it, never a value.
 
@@ -122,7 +123,7 @@ def secrets_in_store(ctx):
 
 
 @rule("SEC005", "security.least-privilege", "warning", step="security", seed=seeds.SECURITY,
-      tiers={"A": "error", "C": "info"})
+      checklist="security-observability", tiers={"A": "error", "C": "info"})
 def least_privilege(ctx):
     """Authorization defaults to deny, and the service's own access is least privilege.
 

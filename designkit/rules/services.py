@@ -6,8 +6,8 @@ from . import seeds
 from .base import Hit, endpoint_label, is_placeholder, names_list, rule
 
 
-@rule("SVC001", "services.dependency-justified", "warning", step="services", seed=seeds.DEPENDENCIES,
-      tiers={"A": "error"})
+@rule("SVC001", "services.dependency-justified", "warning", step="services",
+      seed=seeds.DEPENDENCIES, checklist="security-observability", tiers={"A": "error"})
 def dependency_justified(ctx):
     """Every dependency says why it is needed.
 
@@ -21,12 +21,12 @@ def dependency_justified(ctx):
         dependencies: [{name: redis, kind: datastore, justification: Shared rate-limit counters across replicas.}]
     """
     for i, dep in enumerate(ctx.design.services.dependencies):
-        if is_placeholder(dep.justification, min_words=3):
+        if is_placeholder(dep.justification):
             yield Hit(("services", "dependencies", i, "justification"), f"dependency {dep.name} is not justified")
 
 
 @rule("SVC002", "services.references-exist", "error", step="services", seed=seeds.BOUNDARIES,
-      tiers={"C": "error"})
+      checklist="security-observability", tiers={"C": "error"})
 def references_exist(ctx):
     """Handlers and component dependencies name components or dependencies that exist.
 
@@ -56,8 +56,8 @@ def references_exist(ctx):
                           f"component {comp.name} depends on unknown {name!r}")
 
 
-@rule("SVC003", "services.every-endpoint-handled", "warning", step="services", seed=seeds.BOUNDARIES,
-      tiers={"C": "info"})
+@rule("SVC003", "services.every-endpoint-handled", "warning", step="services",
+      seed=seeds.BOUNDARIES, checklist="security-observability", tiers={"C": "info"})
 def every_endpoint_handled(ctx):
     """Once components are defined, every endpoint and channel names its handler.
 
@@ -80,7 +80,8 @@ def every_endpoint_handled(ctx):
             yield Hit(kp + ("handler",), f"channel {ch.name} names no handler")
 
 
-@rule("SVC004", "services.no-dependency-cycles", "warning", step="services", seed=seeds.BOUNDARIES)
+@rule("SVC004", "services.no-dependency-cycles", "warning", step="services", seed=seeds.BOUNDARIES,
+      checklist="security-observability")
 def no_dependency_cycles(ctx):
     """Components do not depend on each other in a cycle.
 

@@ -8,7 +8,8 @@ from . import seeds
 from .base import Hit, endpoint_label, names_list, rule
 
 
-@rule("VAL001", "validation.endpoint-tests", "warning", step="validation", seed=seeds.VALIDATION_PLAN,
+@rule("VAL001", "validation.endpoint-tests", "warning", step="validation",
+      seed=seeds.VALIDATION_PLAN, checklist="security-observability",
       tiers={"A": "error", "C": "info"})
 def endpoint_tests(ctx):
     """Every endpoint and channel is covered by at least one named test.
@@ -25,13 +26,16 @@ def endpoint_tests(ctx):
     for kp, ep in ctx.endpoints():
         if not (ctx.endpoint_names(ep) & covered):
             yield Hit(kp, f"{endpoint_label(ep)} is covered by no test",
-                      fix=f"add a test with `covers: [{ep.id or ep.method + ' ' + ep.path}]`")
+                      fix=f"add `validation.tests: [{{name: {endpoint_label(ep)} contract, kind: integration, "
+                          f"covers: [\"{endpoint_label(ep)}\"]}}]`")
     for kp, ch in ctx.channels():
         if ch.name not in covered:
-            yield Hit(kp, f"channel {ch.name} is covered by no test", fix=f"add a test with `covers: [{ch.name}]`")
+            yield Hit(kp, f"channel {ch.name} is covered by no test",
+                      fix=f"add `validation.tests: [{{name: {ch.name} contract, kind: e2e, covers: [{ch.name}]}}]`")
 
 
-@rule("VAL002", "validation.failure-mode-tests", "warning", step="validation", seed=seeds.VALIDATION_PLAN,
+@rule("VAL002", "validation.failure-mode-tests", "warning", step="validation",
+      seed=seeds.VALIDATION_PLAN, checklist="security-observability",
       tiers={"A": "error", "C": "info"})
 def failure_mode_tests(ctx):
     """Every failure policy is exercised by a named test (chaos, integration or contract).
@@ -50,11 +54,11 @@ def failure_mode_tests(ctx):
     for i, policy in enumerate(ctx.design.reliability.failure_policies):
         if not (ctx.aliases_of(policy.target) & covered):
             yield Hit(("reliability", "failure_policies", i), f"the failure mode of {policy.target} is tested by no test",
-                      fix=f"add a test with `covers: [{policy.target}]`")
+                      fix=f"add `validation.tests: [{{name: {policy.target} outage, kind: chaos, covers: [{policy.target}]}}]`")
 
 
 @rule("VAL003", "validation.ci-hooks", "warning", step="validation", seed=seeds.VALIDATION_PLAN,
-      tiers={"A": "error"})
+      checklist="security-observability", tiers={"A": "error"})
 def ci_hooks(ctx):
     """The validation plan has CI hooks, including one that runs on every change.
 
@@ -76,7 +80,7 @@ def ci_hooks(ctx):
 
 
 @rule("VAL004", "validation.covers-exist", "warning", step="validation", seed=seeds.VALIDATION_PLAN,
-      tiers={"C": "info"})
+      checklist="security-observability", tiers={"C": "info"})
 def covers_exist(ctx):
     """Every name a test covers is an endpoint, channel, dependency, integration point, entity, component or rule code.
 

@@ -6,8 +6,15 @@ from . import seeds
 from .base import Hit, rule
 
 
-@rule("WVR001", "waivers.valid", "error", step="report", seed=seeds.C_REQUIREMENTS, risk="high",
-      tiers={"C": "error"}, after_findings=True)
+def _item_of(code: str) -> str | None:
+    """The checklist item of the waived rule: an invalid or stale waiver holds that item back."""
+    from . import registry
+
+    return registry.get(code).checklist if code in registry else None
+
+
+@rule("WVR001", "waivers.valid", "error", step="report", seed=seeds.C_REQUIREMENTS,
+      checklist="requirements", risk="high", tiers={"C": "error"}, after_findings=True)
 def valid(ctx):
     """Every waiver names a rule, has a written justification and has not expired; an invalid one waives nothing.
 
@@ -23,11 +30,12 @@ def valid(ctx):
     """
     for w in ctx.waiver_statuses:
         if w.problems:
-            yield Hit(("waivers", w.index), f"waiver for {w.rule} at {w.target} {'; '.join(w.problems)}, so it waives nothing")
+            yield Hit(("waivers", w.index), f"waiver for {w.rule} at {w.target} {'; '.join(w.problems)}, so it waives nothing",
+                      checklist=_item_of(w.rule))
 
 
 @rule("WVR002", "waivers.owned-and-dated", "warning", step="report", seed=seeds.C_REQUIREMENTS,
-      tiers={"C": "warning"}, after_findings=True)
+      checklist="requirements", tiers={"C": "warning"}, after_findings=True)
 def owned_and_dated(ctx):
     """Every waiver has an owner and an expiry date.
 
@@ -42,11 +50,12 @@ def owned_and_dated(ctx):
     for i, w in enumerate(ctx.design.waivers):
         missing = [k for k in ("owner", "expires") if not getattr(w, k)]
         if missing:
-            yield Hit(("waivers", i, missing[0]), f"waiver for {w.rule} has no {' and no '.join(missing)}")
+            yield Hit(("waivers", i, missing[0]), f"waiver for {w.rule} has no {' and no '.join(missing)}",
+                      checklist=_item_of(w.rule))
 
 
-@rule("WVR003", "waivers.still-needed", "info", step="report", seed=seeds.C_REQUIREMENTS, risk="low",
-      tiers={"A": "warning"}, after_findings=True)
+@rule("WVR003", "waivers.still-needed", "info", step="report", seed=seeds.C_REQUIREMENTS,
+      checklist="requirements", risk="low", tiers={"A": "warning"}, after_findings=True)
 def still_needed(ctx):
     """Every valid waiver still covers at least one finding.
 
@@ -61,4 +70,5 @@ def still_needed(ctx):
     """
     for w in ctx.waiver_statuses:
         if w.valid and not w.covers:
-            yield Hit(("waivers", w.index, "target"), f"waiver for {w.rule} at {w.target} covers no finding")
+            yield Hit(("waivers", w.index, "target"), f"waiver for {w.rule} at {w.target} covers no finding",
+                      checklist=_item_of(w.rule))
