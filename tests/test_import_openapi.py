@@ -337,6 +337,13 @@ BAD = {
     "version-4.yaml": ("openapi: 4.0.0\ninfo: {title: x, version: '1'}\n", "not supported", 1),
     "bad-yaml.yaml": ("openapi: 3.0.0\ninfo: {title: x\npaths: {}\n", "syntax error", None),
     "a-list.json": ("[1, 2, 3]", "not an OpenAPI description", 1),
+    # JSON is read by `json`; its lines are found when a message needs one
+    "broken-ref.json": ('{\n "openapi": "3.0.3",\n "info": {"title": "x", "version": "1"},\n'
+                        ' "paths": {"/a": {"get": {"responses": {\n'
+                        '   "200": {"$ref": "#/components/responses/Nope"}}}}}\n}\n',
+                        "points to nothing", 5),
+    "duplicate-key.json": ('{"openapi": "3.0.3",\n "info": {"title": "x", "version": "1"},\n'
+                           ' "openapi": "3.1.0"}', "duplicate key", 3),
     "binary.yaml": (b"openapi: 3.0.0\n\x00\x01\x02", "binary data", 2),
     "bad-param.yaml": ("openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n"
                        "      parameters: [{name: q}]\n      responses: {'200': {description: ok}}\n",
