@@ -9,7 +9,7 @@ from .operations import OperationMapper
 from .refs import References
 from .result import GAP_SECTIONS, ImportResult, clean_name, one_line, slug
 from .roles import Roles, decide_roles
-from .schemas import SchemaMapper, unknown_fields_of
+from .schemas import SchemaMapper, is_alias, unknown_fields_of
 from .security import security_schemes
 from .source import Source, read_source
 
@@ -110,12 +110,21 @@ def _entities(roles: Roles, components: dict, schemas: SchemaMapper,
         result.gap(("data_model",), "no schema looks like a stored resource (an id field, read "
                                     "by a GET and written by a POST, PUT or PATCH): add the "
                                     "entities the service keeps.")
-    skipped = [k for k in components if k not in roles.entities and k not in roles.schemas
-               and not str(k).startswith("x-")]
+    aliases = [k for k, s in components.items() if is_alias(s)]
+    kept = set(roles.entities) | set(roles.schemas) | set(aliases)
+    skipped = [k for k in components if k not in kept and not str(k).startswith("x-")]
     if skipped:
         result.notes.append("component schemas that are not objects stay inline: "
-                            + ", ".join(map(str, skipped)))
+                            + _some(skipped))
+    if aliases:
+        result.notes.append("component schemas that only point at another ($ref) are named by "
+                            "what they point at: " + _some(aliases))
     return entities
+
+
+def _some(names: list, shown: int = 20) -> str:
+    text = ", ".join(map(str, names[:shown]))
+    return text + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def _named_schemas(roles: Roles, components: dict, schemas: SchemaMapper) -> list[dict[str, Any]]:

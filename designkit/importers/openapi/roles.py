@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .refs import References
-from .schemas import SchemaMapper, is_object
+from .schemas import SchemaMapper, is_alias, is_object
 from .walk import is_success, media, operations, responses
 
 _WRITES = ("post", "put", "patch")
@@ -35,27 +35,22 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
-def _collection(path: str) -> str:
-    """``/pets/{id}`` -> ``/pets``; a path that does not end in a parameter is its own collection."""
-    parts = _segments(path)
+def _collection(path: str) -> tuple[str, ...]:
+    """``/pets/{id}`` -> ``pets``; a path that does not end in a parameter is its own collection."""
+    parts = tuple(_segments(path))
+    return parts[:-1] if parts and _PARAM.match(parts[-1]) else parts
+
+
+def _written_collections(path: str) -> list[tuple[str, ...]]:
+    """The collections a write on ``path`` lands on: itself (``/pets``), the collection of an
+    item (``/pets/{id}``) and of an action on an item (``/pulls/{id}/merge``)."""
+    parts = tuple(_segments(path))
+    out = [parts]
     if parts and _PARAM.match(parts[-1]):
-        parts = parts[:-1]
-    return "/" + "/".join(parts)
-
-
-def _writes_family(get_path: str, written: set[str]) -> bool:
-    """Whether a write lands on the collection of ``get_path``, one of its items, or an action
-    on an item (``/pulls/{id}/merge``)."""
-    base = _segments(_collection(get_path))
-    for path in written:
-        parts = _segments(path)
-        if parts[:len(base)] != base:
-            continue
-        rest = parts[len(base):]
-        if not rest or (_PARAM.match(rest[0]) and (len(rest) == 1 or
-                                                   (len(rest) == 2 and not _PARAM.match(rest[1])))):
-            return True
-    return False
+        out.append(parts[:-1])
+    if len(parts) >= 2 and _PARAM.match(parts[-2]) and not _PARAM.match(parts[-1]):
+        out.append(parts[:-2])
+    return out
 
 
 def _item_parameters(get_paths: set[str]) -> list[str]:
@@ -87,14 +82,14 @@ def primary_key(name: str, fields: list[str], get_paths: set[str]) -> str | None
 def decide_roles(doc: dict[str, Any], refs: References, mapper: SchemaMapper,
                  components: dict[str, Any]) -> Roles:
     """Sort the object components of ``doc`` into entities and API schemas (module docstring)."""
-    objects = [k for k, s in components.items()
-               if is_object(mapper.flatten(s, ("components", "schemas", k))[0])]
+    objects = [k for k, s in components.items() if not is_alias(s)
+               and is_object(mapper.flatten(s, ("components", "schemas", k))[0])]
     returned_by_get: dict[str, set[str]] = {}
-    written_paths: set[str] = set()
+    written: set[tuple[str, ...]] = set()     # collections a POST, PUT or PATCH lands on
     roles = Roles()
     for o in operations(doc, refs):
         if o.method in _WRITES:
-            written_paths.add(o.path)
+            written.update(_written_collections(o.path))
         for code, _, resp, rpath in responses(o.op, o.at, refs):
             found = media(resp.get("content"))
             if found is None:
@@ -112,7 +107,7 @@ def decide_roles(doc: dict[str, Any], refs: References, mapper: SchemaMapper,
         fields = [str(f) for f in mapper.flatten(components[name], ())[0].get("properties") or {}]
         key = primary_key(name, fields, gets) if gets else None
         if key and name not in roles.error_payloads and \
-                any(_writes_family(p, written_paths) for p in gets):
+                any(_collection(p) in written for p in gets):
             roles.entities[name] = [key]
         else:
             roles.schemas.append(name)

@@ -29,6 +29,17 @@ def component_name(ref: Any) -> str | None:
     return None if "/" in rest else unquote(rest).replace("~1", "/").replace("~0", "~")
 
 
+def component_at(path: KeyPath) -> str | None:
+    """``('components', 'schemas', 'Pet')`` -> ``Pet``: the component a resolved path is."""
+    return str(path[2]) if len(path) == 3 and path[:2] == ("components", "schemas") else None
+
+
+def is_alias(schema: Any) -> bool:
+    """A component that only points at another (``PetAlias: {$ref: Pet}``): not a schema of
+    its own; what refers to it names what it points at."""
+    return isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
+
+
 def is_object(flat: dict) -> bool:
     """Whether a flattened schema is an object with fields (what an entity or api schema is)."""
     return flat.get("type") in ("object", None) and bool(flat.get("properties")
@@ -83,27 +94,29 @@ class SchemaMapper:
     def target(self, schema: Any, path: KeyPath, depth: int = 0) -> tuple[str | None, bool]:
         """The object component a body schema carries, and whether it is a list of them.
 
-        ``{$ref: Pet}``, ``{type: array, items: {$ref: Pet}}`` and a ``$ref`` to a component
-        that is such an array all name Pet.
+        ``{$ref: Pet}``, ``{type: array, items: {$ref: Pet}}``, a ``$ref`` to a component that
+        is such an array, and a ``$ref`` to an alias of Pet (``PetAlias: {$ref: Pet}``) all
+        name Pet.
         """
         if not isinstance(schema, dict) or depth > _MAX_DEPTH:
             return None, False
-        name = component_name(schema.get("$ref"))
-        if name is not None:
-            flat, fpath = self.flatten(schema, ())
-            if is_object(flat):
-                return name, False
-            if flat.get("type") == "array":
-                inner, many = self.target(flat.get("items"), fpath + ("items",), depth + 1)
-                return (inner, True) if inner and not many else (None, False)
-            return None, False
+        name = None
         if "$ref" in schema:
-            target, tpath = self.refs.deref(schema, path)
-            return self.target(target, tpath, depth + 1)
-        if schema.get("type") == "array":
-            inner, many = self.target(schema.get("items"), path + ("items",), depth + 1)
+            schema, path = self.refs.deref(schema, path)
+            name = component_at(path)
+        flat, fpath = self.flatten(schema, path)
+        if name is not None and is_object(flat):
+            return name, False
+        if flat.get("type") == "array":
+            inner, many = self.target(flat.get("items"), fpath + ("items",), depth + 1)
             return (inner, True) if inner and not many else (None, False)
         return None, False
+
+    def component_of(self, schema: Any, path: KeyPath) -> str | None:
+        """The component a ``$ref`` schema ends at, through aliases; None if not a ``$ref``."""
+        if not isinstance(schema, dict) or "$ref" not in schema:
+            return None
+        return component_at(self.refs.deref(schema, path)[1])
 
     # ------------------------------------------------------------------ fields
 
@@ -160,7 +173,7 @@ class SchemaMapper:
         """Fill an array field's items, item count bounds and per-item bounds from ``flat``."""
         items = flat.get("items")
         if isinstance(items, dict) and items:
-            name = component_name(items.get("$ref"))
+            name = self.component_of(items, path + ("items",))
             if name in self.named:
                 out["items"] = clean_name(name)
             else:
