@@ -43,7 +43,8 @@ def test_fail_on(fail_on, design, code):
 
 def test_warnings_fail_only_with_fail_on_warning(tmp_path):
     path = tmp_path / "d.yaml"
-    path.write_text(WEBHOOK.read_text(encoding="utf-8").replace("  stateless: true\n", ""), encoding="utf-8")
+    path.write_text(WEBHOOK.read_text(encoding="utf-8").replace("      scales_on: CPU and request rate\n", ""),
+                    encoding="utf-8")
     assert designkit("check", str(path), "--fail-on", "error").returncode == 0
     run = designkit("check", str(path), "--fail-on", "warning")
     assert run.returncode == 1 and "PRF002 warning" in run.stdout

@@ -77,6 +77,9 @@ def test_component_edges_name_declared_nodes(design):
         for node in filter(None, edge):
             assert node in declared, node
     ids = {label: ident for ident, label in re.findall(r"^\s+(\w+)\W{1,3}\"?([^<\"]+)<br/>", text, re.M)}
+    # a dependency's node shows its version after its name ("redis 7")
+    ids.update({d.name: ids[f"{d.name} {d.version}"] for d in design.services.dependencies
+                if d.version and f"{d.name} {d.version}" in ids})
     for c in design.services.components:
         for dep in c.depends_on:
             assert f"{ids[c.name]} --> {ids[dep]}" in text

@@ -36,17 +36,17 @@ persistence:
     - {name: notes, entity: Note}
     - {name: ghosts, entity: Ghost}
     - {name: loose}
-  idempotency: {table: idem_keys, key: Idempotency-Key header}
+  idempotency: [{table: idem_keys, key: Idempotency-Key header}]
 """
 
 
 def expected_tables(design) -> set[str]:
-    """Relational tables the design declares whose entity has fields."""
+    """Relational tables the design declares whose entity has fields, or that declare columns."""
     kinds = {s.name: s.kind for s in design.persistence.stores}
     out = set()
     for t in design.persistence.tables:
         entity = design.entity(t.entity) if t.entity else None
-        if entity and entity.fields and kinds.get(t.store, "postgresql") in RELATIONAL_STORE_KINDS:
+        if ((entity and entity.fields) or t.columns) and kinds.get(t.store, "postgresql") in RELATIONAL_STORE_KINDS:
             out.add(t.name)
     return out
 
@@ -122,6 +122,47 @@ def test_a_draft_gives_ddl_that_applies_and_says_what_it_left_out():
         assert skipped in ddl
     with pytest.raises(sqlite3.IntegrityError):     # minimum: 0
         db.execute("INSERT INTO orders (id, total) VALUES ('a', -1)")
+
+
+LEDGER = """
+name: payments-ledger
+data_model:
+  entities:
+    - name: Payment
+      primary_key: [id]
+      fields: [{name: id, type: uuid}, {name: amount_cents, type: integer, minimum: 1, maximum: 100000000}]
+api:
+  endpoints:
+    - {method: POST, path: /v1/payments, writes: [Payment], idempotency: {strategy: idempotency-key, key: header Idempotency-Key, store: request-keys}}
+persistence:
+  stores: [{name: ledger-db, kind: postgresql}]
+  tables:
+    - {name: payments, entity: Payment, store: ledger-db}
+    - name: request_keys
+      store: ledger-db
+      columns:
+        - {name: key, type: string, max_length: 255}
+        - {name: response_status, type: integer, minimum: 100, maximum: 599}
+        - {name: expires_at, type: datetime}
+      primary_key: [key]
+      indexes: [{name: ix_request_keys_expires, columns: [expires_at]}]
+  idempotency: [{name: request-keys, table: request_keys, ttl: 24 hours}]
+"""
+
+
+def test_a_table_that_declares_its_columns_is_in_the_ddl():
+    """The payments ledger's idempotency table has no entity; its own columns put it in the DDL."""
+    ddl = render_sql(load_design_text(LEDGER).design, "sqlite")
+    db = sqlite_apply(ddl)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert names == {"payments", "request_keys"}
+    assert "standard idempotency-key table" not in ddl      # the declared one, not a stand-in
+    columns = [r[1] for r in db.execute("PRAGMA table_info(request_keys)")]
+    assert columns == ["key", "response_status", "expires_at"]
+    assert "ix_request_keys_expires" in ddl
+    db.execute("INSERT INTO request_keys (key, response_status, expires_at) VALUES ('k', 201, '2026-01-01')")
+    with pytest.raises(sqlite3.IntegrityError):             # the primary key holds
+        db.execute("INSERT INTO request_keys (key, response_status, expires_at) VALUES ('k', 201, '2026-01-01')")
 
 
 ARRAYS = """

@@ -182,6 +182,9 @@ def paste_fix(data: dict, key_path: str, snippet: dict) -> None:
         anchor = path
         if segs[0] in _SECTIONS and (len(segs) > 1 or not path):
             anchor = []
+        elif path and isinstance(path[-1], int) and not isinstance(_get(data, path), dict):
+            _get(data, path[:-1])[path[-1]] = {key: value}    # a list item given whole: `{member: Member.id}`
+            continue
         elif segs[0] in anchor:         # the finding is at this key (or inside it): set it there
             anchor = anchor[:len(anchor) - anchor[::-1].index(segs[0]) - 1]
         while anchor and not isinstance(_get(data, anchor), dict):
@@ -311,6 +314,33 @@ def test_every_seed_reference_quotes_a_seed_line():
         assert re.sub(r"[^a-z0-9]+", " ", line.lower()).strip() in flat, (r.code, line)
 
 
+# --------------------------------------------------------------------------- format changes
+
+
+@pytest.mark.parametrize(("snippet", "where", "says"), [
+    ("persistence: {idempotency: {table: keys, ttl: 1 day}}", "persistence.idempotency", "now a list"),
+    ("reliability: {consistency: {model: strong}}", "reliability.consistency", "now a list"),
+    ("performance: {stateless: true}", "performance", "per scaling unit"),
+    ("performance: {scaling: [Pods scale on CPU.]}", "performance.scaling", "scaling unit"),
+    ("validation: {ci_hooks: [{name: t, when: on every push}]}", "validation.ci_hooks[0].when", "pull-request"),
+    ("persistence: {tables: [{name: t, entity: T, columns: [{name: id}]}]}", "persistence.tables[0]", "not both"),
+])
+def test_the_old_shapes_are_refused_with_what_to_write(snippet, where, says):
+    with pytest.raises(DesignKitError) as info:
+        load_design_text(f"name: x\n{snippet}\n")
+    text = str(info.value)
+    assert where + ":" in text and says in text, text
+
+
+def test_log_fields_say_what_they_carry_in_three_spellings():
+    doc = load_design_text("name: x\nobservability: {logs: {fields: [time, 'status: http.status', "
+                           "{member: Member.id}, {name: rid, carries: request.id}]}}\n")
+    fields = doc.design.observability.logs.fields
+    assert [(f.name, f.carries) for f in fields] == [
+        ("time", None), ("status", "http.status"), ("member", "Member.id"), ("rid", "request.id")]
+    assert [str(f) for f in fields] == ["time", "status: http.status", "member: Member.id", "rid: request.id"]
+
+
 # --------------------------------------------------------------------------- examples
 
 
@@ -320,6 +350,21 @@ def test_good_examples_come_out_clean(name):
     counts = result.counts()
     assert (counts["errors"], counts["warnings"]) == (0, 0), [
         f"{f.code} {f.key_path}: {f.message}" for f in result.findings]
+
+
+def test_a_new_design_names_every_empty_section():
+    """`designkit new` then `check`: each empty section is a finding of its own step."""
+    from designkit.core.starter import starter_text
+
+    for tier in ("C", "A"):
+        text = starter_text("ledger").replace("tier: C ", f"tier: {tier} ")
+        result = run_checks(load_design_text(text))
+        codes = {f.code: f for f in result.findings}
+        assert {"SCP001", "DAT000", "API000", "SEC000", "PER000", "OBS000", "VAL003"} <= set(codes)
+        assert {codes[c].step for c in ("DAT000", "API000", "SEC000", "PER000", "OBS000")} == {
+            "data_model", "api", "security", "persistence", "observability"}
+        if tier == "A":
+            assert "states no SLA, and no availability or latency target" in codes["SCP004"].message
 
 
 def test_incomplete_draft_shows_many_findings_across_steps():

@@ -3,6 +3,10 @@
 Everything is optional past the name so that a draft loads and the checks say what is missing;
 what is present must have the right shape (unknown keys are errors). Field descriptions become
 the JSON Schema's help text in editors (``designkit schema``).
+
+One module over the usual size on purpose: it is the design file format, read top to bottom in
+step order like the file itself, and its sections refer to each other (an endpoint's idempotency
+store, a scaling unit's components); split up, the format would have no single place to read.
 """
 
 from __future__ import annotations
@@ -10,7 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 FORMAT_VERSION = 1
 
@@ -23,6 +35,13 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NON_IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
 Classification = Literal["public", "internal", "confidential", "pii", "credential", "secret"]
 Tier = Literal["A", "B", "C"]
+
+def now_a_list(value, example: str):
+    """Refuse the old single-mapping form of a key that is now a list, saying what to write."""
+    if value is not None and not isinstance(value, list):
+        raise ValueError(f"this is now a list, one entry per {example}")
+    return value
+
 
 # Classifications whose writes are sensitive actions and whose values must stay out of logs.
 SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
@@ -59,6 +78,11 @@ class SLA(Section):
     objective: Text = Field(..., description="The promise, e.g. '99.9% of requests succeed'.")
     indicator: Text | None = Field(None, description="What is measured (the SLI).")
     window: Text | None = Field(None, description="e.g. '30 days'.")
+    latency_ms: int | None = Field(
+        None, ge=1, description="For a latency SLA: the threshold in milliseconds (300 for 'p99 under 300 ms').")
+    applies_to: list[Name] = Field(
+        default_factory=list,
+        description="api.endpoints ids (or 'METHOD /path') and channel names it covers; empty: all of them.")
 
 
 class IntegrationPoint(Section):
@@ -388,7 +412,11 @@ class Component(Section):
     name: Name
     kind: Literal["handler", "domain-service", "repository", "adapter", "worker", "gateway"]
     responsibility: Text | None = None
-    depends_on: list[Name] = Field(default_factory=list)
+    depends_on: list[Name] = Field(
+        default_factory=list, description="Other components and services.dependencies it calls.")
+    consumes: list[Name] = Field(
+        default_factory=list, description="A worker: the api.channels, queue dependencies or integration points it reads.")
+    schedule: Text | None = Field(None, description="A worker: when it runs, e.g. 'every 10 s', '0 3 * * *'.")
 
 
 class Dependency(Section):
@@ -415,10 +443,24 @@ class Index(Section):
 
 
 class Table(Section):
+    """A table (or collection): it stores an entity, or declares its own columns (a key table, an
+    outbox), so that every table the design relies on appears in the DDL."""
+
     name: Name
     entity: Name | None = Field(None, description="data_model entity it stores (columns come from it).")
+    columns: list[EntityField] = Field(
+        default_factory=list, description="Its columns, for a table that stores no entity (e.g. idempotency keys).")
+    primary_key: list[Name] = Field(
+        default_factory=list, description="For a table with its own columns: the key columns.")
     store: Name | None = None
     indexes: list[Index] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _entity_or_columns(self):
+        if self.entity and (self.columns or self.primary_key):
+            raise ValueError("a table takes its columns from `entity` or declares `columns` (and "
+                             "`primary_key`), not both; remove one of them")
+        return self
 
 
 class AccessPattern(Section):
@@ -439,7 +481,11 @@ class Store(Section):
     kind: Literal["postgresql", "mysql", "sqlite", "redis", "dynamodb", "mongodb", "s3",
                   "kafka", "sqs", "elasticsearch", "other"]
     purpose: Text | None = None
-    durability: Text | None = None
+    durability: Text | None = Field(None, description="How its data survives a failure, e.g. 'synchronous replica in a second zone'.")
+    replicas: int | None = Field(
+        None, ge=1, description="Copies of the data on separate nodes, the primary included (1 = a single node).")
+    ephemeral: bool = Field(
+        False, description="Losing its contents is harmless: a cache or counters that are rebuilt.")
 
 
 class Migrations(Section):
@@ -448,11 +494,19 @@ class Migrations(Section):
 
 
 class IdempotencyStore(Section):
-    table: Name | None = None
-    store: Name | None = None
-    key: Text | None = None
-    ttl: Text | None = None
-    scope: Text | None = None
+    """Where the keys of requests already seen are kept: a real table, a key, and how long."""
+
+    name: Name | None = Field(
+        None, description="What endpoints' `idempotency.store` call it; the table name when omitted.")
+    table: Name = Field(..., description="persistence.tables name that holds the keys.")
+    key: Text | None = Field(None, description="What a key is made of, e.g. 'provider:provider_event_id'.")
+    ttl: Text | None = Field(None, description="How long a key is kept, e.g. '7 days'; longer than clients retry.")
+    scope: Text | None = Field(None, description="What a key is unique within, e.g. 'per provider', 'per user'.")
+
+    @property
+    def ref(self) -> str:
+        """The name endpoints use for it."""
+        return self.name or self.table
 
 
 class Persistence(Section):
@@ -460,14 +514,21 @@ class Persistence(Section):
     tables: list[Table] = Field(default_factory=list)
     access_patterns: list[AccessPattern] = Field(default_factory=list)
     migrations: Migrations | None = None
-    idempotency: IdempotencyStore | None = None
+    idempotency: list[IdempotencyStore] = Field(
+        default_factory=list, description="Idempotency stores, one per kind of key (endpoint ids, deliveries ...).")
+
+    @field_validator("idempotency", mode="before")
+    @classmethod
+    def _idempotency_is_a_list(cls, value):
+        return now_a_list(value, "store of keys: "
+                          "`idempotency: [{name: delivery-keys, table: idempotency_keys, ttl: 7 days}]`")
 
 
 # --------------------------------------------------------------------------- reliability
 
 
 class RetryPolicy(Section):
-    max_attempts: int = Field(..., ge=0, le=100)
+    max_attempts: int = Field(..., ge=0, le=100, description="Retries after the first call (0: no retry).")
     backoff: Literal["none", "fixed", "exponential", "exponential-jitter"] = "exponential-jitter"
     base_delay_ms: int | None = Field(None, ge=0)
     max_delay_ms: int | None = Field(None, ge=0)
@@ -483,14 +544,27 @@ class FailurePolicy(Section):
 
 
 class Consistency(Section):
-    model: Literal["strong", "read-your-writes", "eventual", "causal"] = "strong"
+    """The consistency one set of entities or flows gets (strong for revocation, eventual for readings)."""
+
+    applies_to: list[Name] = Field(
+        ..., min_length=1, description="data_model entities, api.endpoints ids or channel names it covers.")
+    model: Literal["strong", "read-your-writes", "eventual", "causal"]
+    staleness: Text | None = Field(
+        None, description="Not strong: what readers may observe and for how long, e.g. 'up to 5 s behind'.")
     notes: Text | None = None
 
 
 class Reliability(Section):
-    consistency: Consistency | None = None
+    consistency: list[Consistency] = Field(
+        default_factory=list, description="Consistency per entity or flow.")
     failure_policies: list[FailurePolicy] = Field(default_factory=list)
     recovery: list[Text] = Field(default_factory=list, description="Backups, replays, runbooks.")
+
+    @field_validator("consistency", mode="before")
+    @classmethod
+    def _consistency_is_a_list(cls, value):
+        return now_a_list(value, "group of entities or flows: "
+                          "`consistency: [{applies_to: [Order], model: strong}]`")
 
 
 # --------------------------------------------------------------------------- performance
@@ -510,29 +584,99 @@ class Cache(Section):
     invalidation: Text | None = None
 
 
+class ScalingUnit(Section):
+    """One thing that is deployed and scaled on its own (ingest pods, socket pods, the database)."""
+
+    name: Name
+    runs: list[Name] = Field(default_factory=list, description="services.components it runs, or the persistence.stores it is.")
+    state: Literal["stateless", "stateful"] = Field(..., description="Whether an instance keeps state a replacement would lack.")
+    holds: Text | None = Field(None, description="Stateful: the state it holds and what happens to it when an instance goes.")
+    scales: Literal["horizontal", "vertical", "partitioned", "fixed"] = Field(
+        ..., description="How it grows: more instances, a bigger instance, more partitions, or not at all.")
+    scales_on: Text | None = Field(None, description="The signal it scales on, e.g. CPU, open connections, queue depth.")
+    min_replicas: int | None = Field(None, ge=0)
+    max_replicas: int | None = Field(None, ge=1)
+    limit: Text | None = Field(None, description="What caps it: where it stops scaling (its boundary).")
+
+    @model_validator(mode="after")
+    def _replicas_in_order(self):
+        if self.min_replicas is not None and self.max_replicas is not None and self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas ({self.min_replicas}) is larger than max_replicas ({self.max_replicas})")
+        return self
+
+
 class Performance(Section):
     capacity: Capacity | None = None
     caching: list[Cache] = Field(default_factory=list)
     batching: list[Text] = Field(default_factory=list)
     async_processing: list[Text] = Field(default_factory=list)
-    stateless: bool | None = None
-    scaling: list[Text] = Field(default_factory=list, description="Scaling boundaries and how each scales.")
+    scaling: list[ScalingUnit] = Field(
+        default_factory=list, description="What scales on its own, whether it keeps state, and where it stops.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stateless_is_per_unit(cls, data):
+        if isinstance(data, dict) and "stateless" in data:
+            raise ValueError("`stateless` is now said per scaling unit: `scaling: [{name: api-pods, "
+                             "runs: [OrderHandler], state: stateless, scales: horizontal, scales_on: CPU}]`")
+        return data
+
+    @field_validator("scaling", mode="before")
+    @classmethod
+    def _scaling_is_units(cls, value):
+        if isinstance(value, list) and any(isinstance(x, str) for x in value):
+            raise ValueError("each entry is now a scaling unit: `{name: api-pods, runs: [OrderHandler], "
+                             "state: stateless, scales: horizontal, scales_on: CPU, limit: ...}`")
+        return value
 
 
 # --------------------------------------------------------------------------- observability
 
 
+class LogField(Section):
+    """A field every log line carries, and what it carries (``status: http.status``)."""
+
+    name: Name
+    carries: Text | None = Field(
+        None, description="What the value is: an entity field (Member.email), or a source such as "
+                          "http.status, http.route, request.id, trace.id, time, level.")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.carries}" if self.carries else self.name
+
+
+def _log_field_shorthand(data):
+    """``request_id``, ``"status: http.status"`` (as a form writes it) or ``{status: http.status}``."""
+    if isinstance(data, str):
+        name, sep, carries = data.partition(":")
+        return {"name": name.strip(), "carries": carries.strip() or None} if sep else {"name": data}
+    if isinstance(data, dict) and len(data) == 1 and "name" not in data:
+        ((name, carries),) = data.items()
+        return {"name": name, "carries": carries}
+    return data
+
+
+LogFieldItem = Annotated[LogField, BeforeValidator(
+    _log_field_shorthand, json_schema_input_type=str | dict[str, str] | LogField)]
+
+
 class Logging(Section):
     structured: bool = False
     format: Text | None = None
-    fields: list[Name] = Field(default_factory=list)
+    fields: list[LogFieldItem] = Field(
+        default_factory=list,
+        description="Fields on every line, each with what it carries: [time, {status: http.status}, {member: Member.id}].")
     redact: list[Name] = Field(default_factory=list, description="Fields never written to logs.")
+
+    def field(self, name: str) -> LogField | None:
+        return next((f for f in self.fields if f.name == name), None)
 
 
 class RequestIds(Section):
     header: Text = "X-Request-Id"
-    propagate: bool = True
+    propagate: bool = Field(True, description="Passed on to every dependency that is called.")
     generate_if_missing: bool = True
+    log_field: Name | None = Field(None, description="observability.logs.fields name that carries it on every line.")
 
 
 class Metric(Section):
@@ -580,9 +724,12 @@ class TestCase(Section):
     covers: list[Name] = Field(default_factory=list, description="Endpoint ids, failure policy targets or rule codes.")
 
 
+CiTrigger = Literal["pull-request", "merge", "nightly", "release", "manual", "schedule"]
+
+
 class CiHook(Section):
     name: Name
-    when: Text = Field("pull-request", description="e.g. pull-request, merge, nightly.")
+    when: CiTrigger = Field("pull-request", description="What starts it: pull-request, merge, nightly, release, manual, schedule.")
     runs: Text | None = None
 
 

@@ -207,15 +207,16 @@ def performance_tables(d: Design) -> Tables:
     p = d.performance
     cap = p.capacity
     capacity = [("peak rps", cap.peak_rps if cap else None), ("average rps", cap.average_rps if cap else None),
-                ("payload bytes", cap.payload_bytes if cap else None), ("data growth", cap.data_growth if cap else None),
-                ("stateless", p.stateless)]
+                ("payload bytes", cap.payload_bytes if cap else None), ("data growth", cap.data_growth if cap else None)]
     return {
         "capacity": _frame(({"measure": k, "value": "(not stated)" if v is None else v} for k, v in capacity),
                            ["measure", "value"]),
         "caching": _frame(({"what": c.what, "where": c.where, "ttl": c.ttl, "invalidation": c.invalidation}
                            for c in p.caching), ["what", "where", "ttl", "invalidation"]),
-        "scaling": _frame(([{"kind": "scaling", "plan": x} for x in p.scaling]
-                           + [{"kind": "batching", "plan": x} for x in p.batching]
+        "scaling units": _frame(({"unit": u.name, "runs": _join(u.runs), "state": u.state, "scales": u.scales,
+                                  "on": u.scales_on, "limit": u.limit} for u in p.scaling),
+                                 ["unit", "runs", "state", "scales", "on", "limit"]),
+        "scaling": _frame(([{"kind": "batching", "plan": x} for x in p.batching]
                            + [{"kind": "async", "plan": x} for x in p.async_processing]), ["kind", "plan"]),
     }
 
@@ -226,7 +227,8 @@ def observability_tables(d: Design) -> Tables:
     signals = [("structured logs", logs.structured if logs else False),
                ("log fields", _join(logs.fields) if logs else ""),
                ("redacted from logs", _join(logs.redact) if logs else ""),
-               ("request id", f"{o.request_ids.header} (propagated: {o.request_ids.propagate})" if o.request_ids else ""),
+               ("request id", f"{o.request_ids.header} (propagated: {o.request_ids.propagate}, "
+                              f"logged as: {o.request_ids.log_field or 'not declared'})" if o.request_ids else ""),
                ("tracing", (o.tracing.propagation or "on") if o.tracing and o.tracing.enabled else "off"),
                ("audit trail", o.audit.store if o.audit else "")]
     return {

@@ -103,7 +103,7 @@ def _ev_failures(d) -> str:
             f"{sum(1 for p in pols if p.timeout_ms)} with timeouts, {sum(1 for p in pols if p.retries)} with retry policies, "
             f"{sum(1 for p in pols if p.fallback or p.failure_behavior)} with a fallback or stated behaviour; "
             f"{len(idem)} of {len(writes)} POST/PATCH endpoints have an idempotency model; "
-            f"consistency: {r.consistency.model if r.consistency else 'not stated'}; "
+            f"consistency: {'; '.join(f'{c.model} for {names_list(c.applies_to, 3)}' for c in r.consistency) or 'not stated'}; "
             f"{_count(len(r.recovery), 'recovery step')}")
 
 
@@ -112,9 +112,11 @@ def _ev_performance(d) -> str:
     cap = p.capacity
     return (f"capacity: {f'peak {cap.peak_rps:g} rps' if cap and cap.peak_rps is not None else 'not estimated'}; "
             f"{_count(len(p.caching), 'cache')}; {_count(len(p.batching), 'batching note')}; "
-            f"{_count(len(p.async_processing), 'async path')}; stateless: "
-            f"{'yes' if p.stateless else 'no' if p.stateless is False else 'not stated'}; "
-            f"{_count(len(p.scaling), 'scaling boundary')}; "
+            f"{_count(len(p.async_processing), 'async path')}; "
+            f"{_count(len(p.scaling), 'scaling unit')}"
+            f"{' (' + names_list([f'{u.name} {u.state}' for u in p.scaling], 4) + ')' if p.scaling else ''}; "
+            f"{sum(1 for s in d.persistence.stores if (s.replicas or 0) > 1)} of "
+            f"{_count(len(d.persistence.stores), 'store')} replicated; "
             f"{sum(len(t.indexes) for t in d.persistence.tables)} indexes for "
             f"{_count(len(d.persistence.access_patterns), 'access pattern')}")
 

@@ -57,12 +57,13 @@ def _observability(d: Design) -> list[str]:
     if o.logs:
         kind = "structured logs" if o.logs.structured else "logs (unstructured)"
         detail = f" ({o.logs.format})" if o.logs.format else ""
-        fields = f"; fields: {', '.join(o.logs.fields)}" if o.logs.fields else ""
+        fields = f"; fields: {', '.join(map(str, o.logs.fields))}" if o.logs.fields else ""
         redact = f"; never logged: {', '.join(o.logs.redact)}" if o.logs.redact else ""
         items.append(f"{kind}{detail}{fields}{redact}")
     if o.request_ids:
         items.append(f"request ids: {o.request_ids.header}"
-                     + (", propagated to every call and log line" if o.request_ids.propagate else ""))
+                     + (", propagated to every call" if o.request_ids.propagate else "")
+                     + (f", logged as {o.request_ids.log_field}" if o.request_ids.log_field else ""))
     for m in o.metrics:
         items.append(f"metric {m.name} ({m.type})" + (f" for SLA {m.sla}" if m.sla else ""))
     if o.tracing and o.tracing.enabled:
@@ -95,7 +96,7 @@ def _reliability(d: Design) -> dict:
         deps.append(entry)
     named = {dep.name for dep in d.services.dependencies}
     other = [_dump(p) for t, p in policies.items() if t not in named]
-    return _clean({"consistency": _dump(d.reliability.consistency), "dependencies": deps,
+    return _clean({"consistency": [_dump(c) for c in d.reliability.consistency], "dependencies": deps,
                    "integration_points": other, "recovery": d.reliability.recovery})
 
 

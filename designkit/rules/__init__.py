@@ -257,13 +257,14 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     reliability,
     scope,
     secrets,
+    sections,
     security,
     services,
     validation,
     waivers,
 )
 
-for _module in (scope, data, api, security, secrets, services, persistence, reliability,
+for _module in (sections, scope, data, api, security, secrets, services, persistence, reliability,
                 performance, observability, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):

@@ -351,6 +351,29 @@ class Context:
     def stores(self) -> dict[str, Any]:
         return {s.name: s for s in self.design.persistence.stores}
 
+    @cached_property
+    def idempotency_stores(self) -> dict[str, tuple[KeyPath, Any]]:
+        """persistence.idempotency entries by every name an endpoint may use: their name and table."""
+        out: dict[str, tuple[KeyPath, Any]] = {}
+        for i, store in enumerate(self.design.persistence.idempotency):
+            for name in (store.ref, store.table):
+                out.setdefault(name, (("persistence", "idempotency", i), store))
+        return out
+
+    def table_columns(self, table) -> set[str]:
+        """A table's column names: its entity's fields, or the columns it declares."""
+        if table.entity:
+            entity = self.entities.get(table.entity)
+            return {f.name for f in entity.fields} if entity else set()
+        return {c.name for c in table.columns}
+
+    def table_key(self, table) -> list[str]:
+        """A table's primary key: its entity's, or its own."""
+        if table.entity:
+            entity = self.entities.get(table.entity)
+            return list(entity.primary_key) if entity else []
+        return list(table.primary_key)
+
     # ---- validation plan
     @cached_property
     def covered(self) -> set[str]:

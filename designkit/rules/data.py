@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..core.loader import format_key_path
 from . import seeds
 from .base import NEVER_LOGGED, Hit, is_placeholder, names_list, rule, strip_list
 
@@ -28,12 +29,18 @@ def primary_key(ctx):
             yield Hit(kp + ("primary_key",), f"entity {entity.name} has no primary key")
             continue
         names = {f.name for f in entity.fields}
-        if names:
-            for j, col in enumerate(entity.primary_key):
-                if col not in names:
-                    yield Hit(kp + ("primary_key", j),
-                              f"primary key column {col!r} of {entity.name} is not one of its fields",
-                              fix=f"add a field {col!r} to {entity.name} or key it on: {names_list(sorted(names))}")
+        for j, col in enumerate(entity.primary_key):
+            if col in names:
+                continue
+            if names:
+                yield Hit(kp + ("primary_key", j),
+                          f"primary key column {col!r} of {entity.name} is not one of its fields",
+                          fix=f"add `{format_key_path(kp + ('fields',))}: [{{name: {col}, type: uuid}}]` "
+                              f"or key it on: {names_list(sorted(names))}")
+            else:
+                yield Hit(kp + ("primary_key", j),
+                          f"{entity.name} declares no fields, so its primary key column {col!r} is not one of them",
+                          fix=f"add `{format_key_path(kp + ('fields',))}: [{{name: {col}, type: uuid}}]`")
 
 
 @rule("DAT002", "data.references-exist", "error", step="data_model", seed=seeds.DATA,
@@ -169,3 +176,39 @@ def retention_for_personal_data(ctx):
         if holds and (entity.lifecycle is None or is_placeholder(entity.lifecycle.retention)):
             yield Hit(("data_model", "entities", i, "lifecycle"),
                       f"entity {entity.name} holds personal data or credentials but states no retention")
+
+
+def _snake(name: str) -> str:
+    """``OrderLine`` -> ``order_line``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+@rule("DAT006", "data.foreign-keys-related", "warning", step="data_model", seed=seeds.DATA,
+      checklist="data-model", tiers={"A": "error", "C": "info"})
+def foreign_keys_related(ctx):
+    """A `*_id` field that names another entity (`customer_id` -> Customer) has a relationship to it.
+
+    Why: The field is a reference in all but name; without the relationship there is no foreign
+    key, no on-delete rule and no join the reviewer can see, and orphans are one delete away.
+    Fix: Add the relationship, e.g. `data_model.entities[0].relationships: [{target: Customer, field: customer_id, on_delete: restrict}]`,
+    or rename the field if it holds someone else's id (e.g. `stripe_customer_ref`).
+    Plan: In the data model step, turn every reference to another entity into a relationship with its on-delete rule.
+    Bad:
+        - {name: Order, fields: [{name: id, type: uuid}, {name: customer_id, type: uuid}]}
+    Good:
+        - {name: Order, fields: [{name: id, type: uuid}, {name: customer_id, type: uuid}], relationships: [{target: Customer, field: customer_id}]}
+    """
+    by_snake = {_snake(name): name for name in ctx.entities}
+    for i, entity in enumerate(ctx.design.data_model.entities):
+        related = {(r.target, r.field) for r in entity.relationships}
+        targets = {r.target for r in entity.relationships if not r.field}
+        for j, f in enumerate(entity.fields):
+            if not f.name.endswith("_id") or f.name in entity.primary_key:
+                continue
+            target = by_snake.get(f.name[:-3].lower())
+            if target is None or target == entity.name or target in targets or (target, f.name) in related:
+                continue
+            rels = format_key_path(("data_model", "entities", i, "relationships"))
+            yield Hit(("data_model", "entities", i, "fields", j),
+                      f"{entity.name}.{f.name} names entity {target} but no relationship says so",
+                      fix=f"add `{rels}: [{{target: {target}, field: {f.name}}}]`")

@@ -31,32 +31,40 @@ def structured_logs(ctx):
         yield Hit(("observability", "logs", "fields"), "structured logs list no fields")
 
 
-@rule("OBS002", "observability.request-ids", "warning", step="observability",
-      seed=seeds.REQUEST_IDS, checklist="security-observability", tiers={"A": "error"})
+@rule("OBS002", "observability.request-ids", "warning", step="observability", seed=seeds.REQUEST_IDS,
+      checklist="security-observability", tiers={"A": "error"})
 def request_ids(ctx):
-    """Request ids are accepted or generated, propagated to dependencies, and logged.
+    """Request ids are accepted or generated, propagated to dependencies, and carried by a declared log field.
 
     Why: Without one id carried through every hop and log line, a single failed request cannot be
     followed across services.
-    Fix: Add `observability.request_ids: {header: X-Request-Id, propagate: true, generate_if_missing: true}`
-    and `request_id` to the log fields.
-    Plan: In the observability step, choose the request id header and propagate it everywhere.
+    Fix: Add `observability.request_ids: {header: X-Request-Id, propagate: true, generate_if_missing: true, log_field: request_id}`
+    with `request_id` among `observability.logs.fields`.
+    Plan: In the observability step, choose the request id header, propagate it everywhere and log it on every line.
     Bad:
-        observability: {logs: {structured: true}}
+        observability: {logs: {structured: true, fields: [time, level]}}
     Good:
-        observability: {request_ids: {header: X-Request-Id, propagate: true}}
+        observability: {logs: {structured: true, fields: [time, level, request_id]}, request_ids: {header: X-Request-Id, propagate: true, log_field: request_id}}
     """
     if not ctx.has_surface:
         return
-    rid = ctx.design.observability.request_ids
+    obs = ctx.design.observability
+    rid = obs.request_ids
     if rid is None:
         yield Hit(("observability", "request_ids"), "no request id is defined")
         return
     if not rid.propagate:
-        yield Hit(("observability", "request_ids", "propagate"), "request ids are not propagated to dependencies")
-    logs = ctx.design.observability.logs
-    if logs is not None and logs.fields and not any("request" in f.lower() and "id" in f.lower() for f in logs.fields):
-        yield Hit(("observability", "logs", "fields"), "the log fields do not include the request id")
+        yield Hit(("observability", "request_ids", "propagate"), "request ids are not propagated to dependencies",
+                  fix="set `propagate: true`")
+    fields = obs.logs.fields if obs.logs else []
+    if rid.log_field is None:
+        if not any(f.carries == "request.id" for f in fields):
+            yield Hit(("observability", "request_ids", "log_field"), "no log field is declared to carry the request id",
+                      fix="add `log_field: request_id` and `request_id` to observability.logs.fields")
+    elif fields and obs.logs.field(rid.log_field) is None:
+        yield Hit(("observability", "request_ids", "log_field"),
+                  f"the request id is logged as {rid.log_field!r}, which is not one of the log fields",
+                  fix=f"add `observability.logs.fields: [{rid.log_field}]`")
 
 
 _AUTH_CHANGE = re.compile(
@@ -116,39 +124,99 @@ def audit_sensitive_actions(ctx):
 @rule("OBS004", "observability.no-sensitive-data-in-logs", "error", step="observability",
       seed=seeds.SECURITY, checklist="security-observability", risk="high", tiers={"C": "error"})
 def no_sensitive_data_in_logs(ctx):
-    """Personal data, credentials and secrets are kept out of logs: never a log field, and credentials redacted.
+    """Personal data, credentials and secrets are kept out of logs: no log field carries them, and credentials are redacted.
 
     Why: Logs are copied widely (aggregators, support tickets, vendors) and kept long; a password
     or e-mail in a log line is a breach nobody notices.
-    Fix: Remove the field from `observability.logs.fields` and add credential and secret fields to `logs.redact`.
-    Plan: In the observability step, list the fields that must never be logged and redact them at the logger.
+    Fix: Remove the log field (or log a key instead, e.g. `{member: Member.id}`), and add credential and
+    secret fields to `observability.logs.redact`.
+    Plan: In the observability step, say what each log field carries and redact the sensitive ones at the logger.
     Bad:
-        logs: {structured: true, fields: [request_id, email]}
+        logs: {structured: true, fields: [request_id, {email: Member.email}]}
     Good:
-        logs: {structured: true, fields: [request_id, user_id], redact: [email, password_hash]}
+        logs: {structured: true, fields: [request_id, {member: Member.id}], redact: [email, password_hash]}
     """
     logs = ctx.design.observability.logs
     if logs is None:
         return
-    logged = {f.lower(): j for j, f in enumerate(logs.fields)}
     redacted = {f.lower() for f in logs.redact}
-    for entity in ctx.design.data_model.entities:
-        # Keys (uuid ids, foreign keys) inherit no classification from their entity: they are how
-        # logs are correlated and say nothing by themselves. An explicit field classification counts.
-        keys = set(entity.primary_key) | {r.field for r in entity.relationships if r.field}
-        for f in entity.fields:
-            inherited = entity.classification in NEVER_LOGGED and f.name not in keys and f.type != "uuid"
-            cls = f.classification or (entity.classification if inherited else None)
-            if cls not in NEVER_LOGGED:
-                continue
-            name = f.name.lower()
-            if name in logged and name not in redacted:
-                yield Hit(("observability", "logs", "fields", logged[name]),
-                          f"log field {f.name!r} carries {cls} data ({entity.name}.{f.name})")
-            elif cls in ("credential", "secret") and name not in redacted:
+    by_name = {f.name.lower(): f.name for e in ctx.design.data_model.entities for f in e.fields}
+    for j, lf in enumerate(logs.fields):
+        kp = ("observability", "logs", "fields", j)
+        carried = _entity_field(ctx, lf.carries)
+        if carried is not None:
+            entity, f = carried
+            cls = _log_class(entity, f)
+            if cls in NEVER_LOGGED and f.name.lower() not in redacted and lf.name.lower() not in redacted:
+                yield Hit(kp, f"log field {lf.name!r} carries {entity.name}.{f.name}, which is {cls} data",
+                          fix=f"log a key instead (`{{{lf.name}: {entity.name}.{entity.primary_key[0] if entity.primary_key else 'id'}}}`) "
+                              f"or remove it, and add `{f.name}` to observability.logs.redact")
+            continue
+        if lf.carries or lf.name.lower() in redacted:
+            continue          # it says what it carries, and that is no entity field
+        # a bare name: only a field explicitly classified as sensitive is worth asking about
+        explicit = [(e, f) for e in ctx.design.data_model.entities for f in e.fields
+                    if f.name.lower() == lf.name.lower() and f.classification in NEVER_LOGGED]
+        if explicit:
+            e, f = explicit[0]
+            yield Hit(kp, f"log field {lf.name!r} has the name of {e.name}.{f.name} ({f.classification}) and does "
+                      "not say what it carries",
+                      fix=f"say what it carries, e.g. `{{{lf.name}: http.header.from}}`, or remove it "
+                          f"and add `{by_name[lf.name.lower()]}` to observability.logs.redact")
+    for e in ctx.design.data_model.entities:
+        for f in e.fields:
+            cls = _log_class(e, f)
+            if cls in ("credential", "secret") and f.name.lower() not in redacted:
                 yield Hit(("observability", "logs", "redact"),
-                          f"{cls} field {entity.name}.{f.name} is not in the log redaction list",
-                          fix=f"add {f.name} to observability.logs.redact")
+                          f"{cls} field {e.name}.{f.name} is not in the log redaction list",
+                          fix=f"add `redact: [{f.name}]` to observability.logs")
+
+
+def _log_class(entity, f) -> str | None:
+    """The classification that decides whether a field may be logged.
+
+    Keys (uuid ids, foreign keys) inherit no classification from their entity: they are how logs
+    are correlated and say nothing by themselves. An explicit field classification counts.
+    """
+    keys = set(entity.primary_key) | {r.field for r in entity.relationships if r.field}
+    inherited = entity.classification in NEVER_LOGGED and f.name not in keys and f.type != "uuid"
+    return f.classification or (entity.classification if inherited else None)
+
+
+def _entity_field(ctx, carries: str | None):
+    """The (entity, field) a log field's ``carries`` names (``Member.email``), or None."""
+    if not carries or "." not in carries:
+        return None
+    entity_name, _, field_name = carries.partition(".")
+    entity = ctx.entities.get(entity_name)
+    f = next((x for x in entity.fields if x.name == field_name), None) if entity else None
+    return (entity, f) if f is not None else None
+
+
+@rule("OBS008", "observability.log-fields-exist", "warning", step="observability",
+      seed=seeds.STRUCTURED_LOGS, checklist="security-observability", tiers={"C": "info"})
+def log_fields_exist(ctx):
+    """A log field that carries an entity field (`member: Member.id`) names one that exists.
+
+    Why: The log schema is how incidents are searched and how sensitive data is kept out; a log
+    field that points at a renamed or missing entity field is no longer checked by either.
+    Fix: Correct the entity or field name in `carries`, e.g. `{member: Member.id}`.
+    Plan: In the observability step, keep each log field's source in step with the data model.
+    Bad:
+        fields: [{member: Membr.id}]
+    Good:
+        fields: [{member: Member.id}]
+    """
+    logs = ctx.design.observability.logs
+    for j, lf in enumerate(logs.fields if logs else []):
+        head, dot, tail = (lf.carries or "").partition(".")
+        if not dot or head not in ctx.entities:
+            continue                        # a source such as http.status or trace.id
+        entity = ctx.entities[head]
+        if not any(f.name == tail for f in entity.fields):
+            yield Hit(("observability", "logs", "fields", j),
+                      f"log field {lf.name!r} carries {lf.carries}, but {head} has no field {tail!r}",
+                      fix=f"use one of {head}'s fields, e.g. `{{{lf.name}: {head}.{(entity.primary_key or [f.name for f in entity.fields] or ['id'])[0]}}}`")
 
 
 def _ident(name: str) -> str:

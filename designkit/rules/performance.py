@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import seeds
-from .base import Hit, is_placeholder, rule
+from .base import Hit, is_placeholder, names_list, rule
 
 
 @rule("PRF001", "performance.capacity-estimate", "warning", step="performance",
@@ -30,25 +30,52 @@ def capacity_estimate(ctx):
 @rule("PRF002", "performance.scaling-boundaries", "warning", step="performance",
       seed=seeds.SCALABILITY, checklist="performance", tiers={"C": "info"})
 def scaling_boundaries(ctx):
-    """The design says whether its services are stateless and where its scaling boundaries are.
+    """Each deployable unit says whether it keeps state, how it scales, and where scaling stops.
 
-    Why: Horizontal scaling works only for stateless processes; the component that cannot scale
-    out (usually the database) is where capacity planning must look.
-    Fix: Set `performance.stateless: true` (or `false`) and list the boundaries, e.g.
-    `performance.scaling: [Pods scale on CPU; the database is the boundary.]`.
-    Plan: In the performance step, name each scaling boundary and how it scales (replicas, partitions, read replicas).
+    Why: Horizontal scaling works only for what keeps no state; a design usually has stateless
+    pods beside stateful ones (sockets, a database), and one boolean for the whole system hides
+    exactly the unit that cannot scale out, which is where capacity planning must look.
+    Fix: List the units and the components each runs, e.g.
+    `performance.scaling: [{name: api-pods, runs: [OrderHandler, OrderService], state: stateless, scales: horizontal, scales_on: CPU, min_replicas: 2, max_replicas: 20}, {name: main-db, runs: [main-db], state: stateful, holds: all orders, scales: vertical, limit: one primary; about 5000 writes/s}]`.
+    Plan: In the performance step, name each unit that scales on its own, whether it keeps state, its scaling signal and its limit.
     Bad:
-        performance: {capacity: {...}}
+        performance: {scaling: []}
     Good:
-        performance: {stateless: true, scaling: [Pods scale on CPU; the database is the boundary.]}
+        scaling: [{name: socket-pods, runs: [StreamHandler], state: stateful, holds: open sockets; clients reconnect to any pod, scales: horizontal, scales_on: open connections, limit: Redis fan-out at about 100k messages/s}]
     """
-    if not ctx.has_surface:
+    if not ctx.has_surface and not ctx.components:
         return
-    perf = ctx.design.performance
-    if perf.stateless is None:
-        yield Hit(("performance", "stateless"), "the design does not say whether its services are stateless")
-    if not perf.scaling:
-        yield Hit(("performance", "scaling"), "no scaling boundaries are stated")
+    units = ctx.design.performance.scaling
+    if not units:
+        yield Hit(("performance", "scaling"), "no scaling units are stated: nothing says what keeps state, "
+                  "how it scales or where it stops")
+        return
+    runnable = set(ctx.components) | set(ctx.stores)
+    placed: set[str] = set()
+    for i, unit in enumerate(units):
+        kp = ("performance", "scaling", i)
+        for j, name in enumerate(unit.runs):
+            placed.add(name)
+            if name not in runnable:
+                yield Hit(kp + ("runs", j), f"scaling unit {unit.name} runs {name!r}, which is no component or store",
+                          fix=f"use one of: {names_list(sorted(runnable), 8)}" if runnable else
+                              "add the component to services.components first")
+        if unit.state == "stateful" and is_placeholder(unit.holds):
+            yield Hit(kp + ("holds",), f"scaling unit {unit.name} is stateful but does not say what state it holds "
+                      "and what happens to it when an instance goes",
+                      fix="add `holds: open sockets; a client reconnects to any instance and resubscribes` (yours)")
+        if unit.scales == "horizontal" and is_placeholder(unit.scales_on):
+            yield Hit(kp + ("scales_on",), f"scaling unit {unit.name} scales out but does not say on what signal",
+                      fix="add `scales_on: CPU above 70%` (or open connections, queue depth ...)")
+    unplaced = [c for c in ctx.components if c not in placed]
+    if unplaced:
+        yield Hit(("performance", "scaling"), f"components {names_list(unplaced, 5)} run in no scaling unit",
+                  fix=f"add them to a unit's runs, e.g. `performance.scaling[0].runs: [{', '.join(unplaced)}]`")
+    if all(is_placeholder(u.limit) for u in units):
+        yield Hit(("performance", "scaling"), "no scaling unit says where scaling stops (its limit): the "
+                  "boundary capacity planning must watch is not named",
+                  fix="add `limit:` to the unit that caps the system, e.g. `performance.scaling[0].limit: one "
+                      "primary database; about 5000 writes/s`")
 
 
 @rule("PRF003", "performance.cache-invalidation", "warning", step="performance",

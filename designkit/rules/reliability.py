@@ -166,28 +166,61 @@ def policy_targets_exist(ctx):
 @rule("REL005", "reliability.consistency-model", "warning", step="reliability",
       seed=seeds.RELIABILITY, checklist="failure-modes", tiers={"A": "error"})
 def consistency_model(ctx):
-    """A design that writes data states its consistency model, with notes when it is not strong.
+    """Every entity the design writes has one stated consistency model, with its staleness when not strong.
 
-    Why: Whether a read sees the last write is a product decision; left implicit, clients are built
-    on an assumption the storage does not keep.
-    Fix: Add `reliability.consistency: {model: eventual, notes: Search results lag writes by up to 5 s.}`
-    (or `reliability.consistency: {model: strong}`; read-your-writes and causal are the models between).
-    Plan: In the reliability step, state the consistency each read gets and how long staleness can last.
+    Why: Whether a read sees the last write is a product decision, and it differs by data: a
+    revoked token must be seen as revoked at once, a sensor reading may lag. Left implicit (or one
+    word for the whole design), clients are built on an assumption the storage does not keep.
+    Fix: Group the written entities (or the endpoints and channels that write them) by the
+    consistency they get, e.g. `reliability.consistency: [{applies_to: [Token], model: strong}, {applies_to: [Reading], model: eventual, staleness: up to 5 s behind the latest reading}]`.
+    Plan: In the reliability step, decide per entity or flow whether readers must see the last write, and bound the staleness where they need not.
     Bad:
-        reliability: {failure_policies: [...]}
+        reliability: {consistency: [{applies_to: [Reading], model: eventual}]}
     Good:
-        reliability: {consistency: {model: eventual, notes: Search results lag writes by up to 5 s.}}
+        reliability: {consistency: [{applies_to: [Token], model: strong}, {applies_to: [Reading], model: eventual, staleness: up to 5 s}]}
     """
-    writes = any(ep.method in NON_IDEMPOTENT_METHODS | {"PUT", "DELETE"} for ep in ctx.design.api.endpoints) \
-        or ctx.written_entities
-    if not writes:
-        return
-    c = ctx.design.reliability.consistency
-    if c is None:
-        yield Hit(("reliability", "consistency"), "the design writes data but states no consistency model")
-    elif c.model != "strong" and is_placeholder(c.notes):
-        yield Hit(("reliability", "consistency", "notes"),
-                  f"consistency is {c.model} but the notes do not say what clients may observe")
+    entries = ctx.design.reliability.consistency
+    surfaces = {}
+    for _, ep in ctx.endpoints():
+        for name in ctx.endpoint_names(ep):
+            surfaces[name] = ep.writes
+    for _, ch in ctx.channels():
+        surfaces[ch.name] = ch.writes
+    model_of: dict[str, tuple[str, int]] = {}      # entity named itself -> (model, entry index)
+    covered: set[str] = set()                       # entities named, or written by a named flow
+    for i, entry in enumerate(entries):
+        kp = ("reliability", "consistency", i)
+        for j, name in enumerate(entry.applies_to):
+            if name in surfaces:                    # a flow: what its readers see, beside its entities'
+                covered.update(surfaces[name])
+                continue
+            if name not in ctx.entities:
+                yield Hit(kp + ("applies_to", j), f"consistency entry applies to {name!r}, which is no entity, "
+                          "endpoint or channel",
+                          fix=f"use an entity, endpoint id or channel name, e.g. {names_list(sorted(ctx.entities)) or 'Order'}")
+                continue
+            covered.add(name)
+            seen = model_of.setdefault(name, (entry.model, i))
+            if seen[0] != entry.model:
+                yield Hit(kp + ("applies_to", j), f"{name} is {seen[0]} in consistency entry {seen[1]} and "
+                          f"{entry.model} here; say one model per entity (name the flow where it differs)")
+        if entry.model != "strong" and is_placeholder(entry.staleness):
+            yield Hit(kp + ("staleness",),
+                      f"{names_list(entry.applies_to, 3)} are {entry.model} but the entry does not say what readers "
+                      "may observe, or for how long",
+                      fix="add `staleness: up to 5 s behind the last write` (your bound, and what a reader may see)")
+    written = ctx.written_entities
+    missing = [e for e in written if e not in covered and e in ctx.entities]
+    writes_anything = written or any(ep.is_write for _, ep in ctx.endpoints())
+    if missing:
+        yield Hit(("reliability", "consistency"),
+                  f"the consistency of {names_list(missing, 4)} (written by "
+                  f"{names_list(sorted({x for e in missing for x in written[e]}), 3)}) is not stated",
+                  fix=f"add `reliability.consistency: [{{applies_to: [{', '.join(missing)}], model: strong}}]` "
+                      "(or eventual, with its staleness)")
+    elif writes_anything and not entries:
+        yield Hit(("reliability", "consistency"), "the design writes data but states no consistency model",
+                  fix="add `reliability.consistency: [{applies_to: [Order], model: strong}]` naming what is written")
 
 
 @rule("REL006", "reliability.recovery", "warning", step="reliability", seed=seeds.FAILURE_RECOVERY,
@@ -206,3 +239,88 @@ def recovery(ctx):
     """
     if (ctx.design.persistence.stores or ctx.design.persistence.tables) and not ctx.design.reliability.recovery:
         yield Hit(("reliability", "recovery"), "the design keeps data but states no recovery strategy")
+
+
+def backoff_delays(retries) -> list[int]:
+    """The delay before each retry, at its longest (jitter only shortens it), in ms."""
+    base = retries.base_delay_ms or 0
+    delays = []
+    for k in range(retries.max_attempts):
+        if retries.backoff == "none":
+            delay = 0
+        elif retries.backoff == "fixed":
+            delay = base
+        else:                                           # exponential, exponential-jitter
+            delay = base * 2 ** k
+        if retries.max_delay_ms is not None:
+            delay = min(delay, retries.max_delay_ms)
+        delays.append(delay)
+    return delays
+
+
+def reached_from(ctx, start: str) -> set[str]:
+    """Every component and dependency a component calls, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        comp = ctx.components.get(name)
+        if comp is not None:
+            todo.extend(comp.depends_on)
+    return seen
+
+
+@rule("REL007", "reliability.retries-fit-the-latency-sla", "error", step="reliability",
+      seed=seeds.RELIABILITY, checklist="failure-modes", validates="failure-modes-explicit",
+      risk="high", tiers={"B": "warning", "C": "info"})
+def retries_fit_the_latency_sla(ctx):
+    """Retries on a request's path fit its latency SLA: (1 + retries) x timeout + backoff is within the target.
+
+    Why: A retry policy is a promise about the worst case: three attempts of a 1 s timeout with
+    backoff take over 3 s, so an endpoint with a 300 ms p99 target breaks its SLA on exactly the
+    slow calls retries are for, while the caller has long given up.
+    Fix: Shorten the timeout or the retries until the worst case fits (e.g. `timeout_ms: 90` with
+    `retries: {max_attempts: 1, backoff: fixed, base_delay_ms: 20}` for a 300 ms target), or move the call
+    off the request path (a worker, an outbox) so the endpoint does not wait for it.
+    Plan: In the reliability step, budget each latency SLA across the calls on its path: timeouts and retries must add up to less than the target.
+    Bad:
+        slas: [{name: checkout-latency, objective: p99 under 300 ms, latency_ms: 300, applies_to: [checkout]}]
+        failure_policies: [{target: payments-api, timeout_ms: 1000, retries: {max_attempts: 3, backoff: exponential-jitter, base_delay_ms: 100, max_delay_ms: 1000}}]
+    Good:
+        failure_policies: [{target: payments-api, timeout_ms: 120, retries: {max_attempts: 1, backoff: fixed, base_delay_ms: 20}}]
+    """
+    surfaces = [(ctx.endpoint_names(ep), endpoint_label(ep), ep.handler) for _, ep in ctx.endpoints()]
+    surfaces += [({ch.name}, f"channel {ch.name}", ch.handler) for _, ch in ctx.channels()]
+    reported: set[int] = set()
+    for sla in ctx.design.scope.slas:
+        if sla.latency_ms is None:
+            continue
+        wanted = set(sla.applies_to)
+        for names, label, handler in surfaces:
+            if (wanted and not names & wanted) or not handler:
+                continue
+            reached = reached_from(ctx, handler)
+            for i, policy in enumerate(ctx.design.reliability.failure_policies):
+                r = policy.retries
+                if i in reported or r is None or r.max_attempts == 0 or policy.timeout_ms is None:
+                    continue
+                if not ctx.aliases_of(policy.target) & reached:
+                    continue
+                delays = backoff_delays(r)
+                calls = 1 + r.max_attempts
+                worst = calls * policy.timeout_ms + sum(delays)
+                if worst <= sla.latency_ms:
+                    continue
+                reported.add(i)
+                backoff = f" + backoff {' + '.join(str(d) for d in delays)} ms" if any(delays) else ""
+                fit = (sla.latency_ms - sum(delays)) // calls
+                yield Hit(("reliability", "failure_policies", i),
+                          f"{label} waits on {policy.target}: {calls} calls x {policy.timeout_ms} ms timeout"
+                          f"{backoff} = {worst} ms at worst, over the {sla.latency_ms} ms of SLA {sla.name}",
+                          fix=(f"make the worst case fit {sla.latency_ms} ms: `timeout_ms: {fit}` with these retries, "
+                               if fit >= 1 else "") +
+                              f"or retry less (`retries: {{max_attempts: 0, backoff: none}}` with "
+                              f"`timeout_ms: {sla.latency_ms}`), or call {policy.target} from a worker off the request path")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import seeds
-from .base import Hit, is_placeholder, rule
+from .base import Hit, is_placeholder, names_list, rule
 
 
 @rule("SCP001", "scope.requirements-stated", "error", step="scope", seed=seeds.C_REQUIREMENTS,
@@ -68,11 +68,14 @@ def tier_stated(ctx):
 @rule("SCP004", "scope.slas-stated", "warning", step="scope", seed=seeds.CONSTRAINTS,
       checklist="requirements", tiers={"A": "error"})
 def slas_stated(ctx):
-    """Availability and latency targets are written as SLAs with an indicator.
+    """Availability and latency targets are written as SLAs with an indicator, over endpoints that exist.
 
     Why: Metrics and alerts are tied to SLAs; an availability or latency target that is not an SLA
-    with a measured indicator is never watched.
-    Fix: Add `scope.slas` entries (name, objective, indicator, window) for each target.
+    with a measured indicator is never watched, and a business-critical design needs targets at all.
+    Fix: Add an SLA per target, e.g.
+    `scope.slas: [{name: api-availability, objective: 99.9% of requests succeed, indicator: share of non-5xx responses, window: 30 days}]`
+    and for a latency target its threshold and the endpoints it covers, e.g.
+    `scope.slas: [{name: checkout-latency, objective: p99 under 300 ms, indicator: request duration, latency_ms: 300, applies_to: [checkout]}]`.
     Plan: In the scope step, turn each availability and latency constraint into an SLA with its SLI.
     Bad:
         constraints: {availability: 99.9%}
@@ -81,11 +84,22 @@ def slas_stated(ctx):
         slas: [{name: api-availability, objective: 99.9% non-5xx, indicator: share of non-5xx, window: 30 days}]
     """
     scope = ctx.design.scope
-    wanted = scope.tier == "A" or scope.constraints.availability or scope.constraints.latency
-    if wanted and not scope.slas:
-        yield Hit(("scope", "slas"), "availability or latency targets are stated but no SLA is")
+    c = scope.constraints
+    if not scope.slas:
+        stated = [k for k in ("availability", "latency") if not is_placeholder(getattr(c, k))]
+        if stated:
+            yield Hit(("scope", "slas"), f"{' and '.join(stated)} targets are stated as constraints but no SLA is")
+        elif scope.tier == "A":
+            yield Hit(("scope", "slas"), "a tier A design states no SLA, and no availability or latency target either")
+    surfaces = {n for _, ep in ctx.endpoints() for n in ctx.endpoint_names(ep)} | {
+        ch.name for ch in ctx.design.api.channels}
     for i, sla in enumerate(scope.slas):
         if is_placeholder(sla.indicator):
-            yield Hit(("scope", "slas", i, "indicator"), f"SLA {sla.name} has no indicator (what is measured)")
-
-
+            yield Hit(("scope", "slas", i, "indicator"), f"SLA {sla.name} has no indicator (what is measured)",
+                      fix="add `indicator: share of non-5xx responses` (what is measured)")
+        for j, name in enumerate(sla.applies_to):
+            if name not in surfaces:
+                yield Hit(("scope", "slas", i, "applies_to", j), f"SLA {sla.name} applies to {name!r}, which is no "
+                          "endpoint or channel",
+                          fix=f"use endpoint ids or channel names: {names_list(sorted(surfaces), 6)}" if surfaces
+                          else "add the endpoint to api.endpoints first")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import seeds
-from .base import Hit, endpoint_label, is_placeholder, names_list, rule
+from .base import Hit, endpoint_label, is_placeholder, is_stated, names_list, rule
 
 
 @rule("SVC001", "services.dependency-justified", "warning", step="services",
@@ -28,7 +28,7 @@ def dependency_justified(ctx):
 @rule("SVC002", "services.references-exist", "error", step="services", seed=seeds.BOUNDARIES,
       checklist="security-observability", tiers={"C": "error"})
 def references_exist(ctx):
-    """Handlers and component dependencies name components or dependencies that exist.
+    """Handlers, component dependencies and what workers consume name things that exist.
 
     Why: A handler or dependency that is not defined is a boundary nobody designed; diagrams and
     the module layout would show a hole.
@@ -49,11 +49,18 @@ def references_exist(ctx):
     for kp, ch in ctx.channels():
         if ch.handler and ch.handler not in components:
             yield Hit(kp + ("handler",), f"channel {ch.name} handler {ch.handler!r} is not a component")
+    consumable = {c.name for c in ctx.design.api.channels} | set(deps) | set(ctx.integrations)
     for i, comp in enumerate(ctx.design.services.components):
         for j, name in enumerate(comp.depends_on):
             if name not in components and name not in deps:
                 yield Hit(("services", "components", i, "depends_on", j),
                           f"component {comp.name} depends on unknown {name!r}")
+        for j, name in enumerate(comp.consumes):
+            if name not in consumable:
+                yield Hit(("services", "components", i, "consumes", j),
+                          f"component {comp.name} consumes unknown {name!r}",
+                          fix=f"use a channel, dependency or integration point: {names_list(sorted(consumable), 8)}"
+                          if consumable else "add the queue to services.dependencies or api.channels")
 
 
 @rule("SVC003", "services.every-endpoint-handled", "warning", step="services",
@@ -125,3 +132,34 @@ def no_dependency_cycles(ctx):
                 state[nxt] = 1
                 path.append(nxt)
                 stack.append((nxt, iter(graph[nxt])))
+
+
+@rule("SVC005", "services.components-used", "warning", step="services", seed=seeds.BOUNDARIES,
+      checklist="security-observability", tiers={"C": "info"})
+def components_used(ctx):
+    """Every component is used: it handles an endpoint or channel, another component depends on it, or it is a worker with a trigger.
+
+    Why: A component nothing calls is either dead design (remove it) or a missing wire (an
+    endpoint whose handler is wrong, a worker nobody starts); either way the module layout
+    misleads whoever builds from it.
+    Fix: Name it as a `handler:`, add it to another component's `depends_on`, or give a worker its
+    trigger (`consumes: [events-queue]` or `schedule: every 10 s`); remove it if it is not needed.
+    Plan: In the services step, trace every component from an entry point (endpoint, channel, schedule or queue).
+    Bad:
+        components: [{name: OutboxSweeper, kind: worker}]
+    Good:
+        components: [{name: OutboxSweeper, kind: worker, schedule: every 10 s, depends_on: [Publisher]}]
+    """
+    used = {ep.handler for _, ep in ctx.endpoints()} | {ch.handler for _, ch in ctx.channels()}
+    used |= {d for c in ctx.design.services.components for d in c.depends_on if d != c.name}
+    for i, comp in enumerate(ctx.design.services.components):
+        if comp.name in used or comp.consumes or is_stated(comp.schedule):
+            continue
+        kp = ("services", "components", i)
+        if comp.kind == "worker":
+            yield Hit(kp, f"worker {comp.name} has no trigger: it consumes nothing and runs on no schedule",
+                      fix="add `schedule: every 10 s` or `consumes: [events-queue]` (what starts it)")
+        else:
+            yield Hit(kp, f"component {comp.name} is used by nothing: no endpoint or channel names it as "
+                      "handler and no component depends on it",
+                      fix="add it to the `depends_on` of the component that calls it, or remove it")

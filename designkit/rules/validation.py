@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from . import seeds
 from .base import Hit, endpoint_label, names_list, rule
 
@@ -57,13 +55,17 @@ def failure_mode_tests(ctx):
                       fix=f"add `validation.tests: [{{name: {policy.target} outage, kind: chaos, covers: [{policy.target}]}}]`")
 
 
+# The CI triggers that run on every change before (pull-request) or as (merge) it lands.
+_ON_EACH_CHANGE = frozenset({"pull-request", "merge"})
+
+
 @rule("VAL003", "validation.ci-hooks", "warning", step="validation", seed=seeds.VALIDATION_PLAN,
       checklist="security-observability", tiers={"A": "error"})
 def ci_hooks(ctx):
     """The validation plan has CI hooks, including one that runs on every change.
 
     Why: Tests that do not run on every pull request stop passing without anyone noticing.
-    Fix: Add `validation.ci_hooks: [{name: tests, when: pull-request, runs: ...}]` (and a design check:
+    Fix: Add `validation.ci_hooks: [{name: tests, when: pull-request, runs: pytest}]` (and a design check:
     `designkit check design.yaml --fail-on error`).
     Plan: In the validation step, wire the tests and the design check into CI on every pull request.
     Bad:
@@ -74,9 +76,11 @@ def ci_hooks(ctx):
     hooks = ctx.design.validation.ci_hooks
     if not hooks:
         yield Hit(("validation", "ci_hooks"), "no CI hooks are defined")
-    elif not any(re.search(r"pull|merge|push|commit|change", h.when, re.IGNORECASE) for h in hooks):
-        yield Hit(("validation", "ci_hooks"), "no CI hook runs on each change (only " +
-                  ", ".join(h.when for h in hooks) + ")")
+    elif not any(h.when in _ON_EACH_CHANGE for h in hooks):
+        yield Hit(("validation", "ci_hooks"), "no CI hook runs on each change (only on " +
+                  ", ".join(sorted({h.when for h in hooks})) + ")",
+                  fix="add `validation.ci_hooks: [{name: tests, when: pull-request, runs: the test suite and "
+                      "designkit check design.yaml --fail-on error}]`")
 
 
 @rule("VAL004", "validation.covers-exist", "warning", step="validation", seed=seeds.VALIDATION_PLAN,

@@ -69,8 +69,8 @@ def _persistence_parts(saver: Saver) -> list[tuple[str, Any]]:
     return [("Stores", ListForm(saver, s.STORES)), ("Tables", tables),
             *_with_subs(saver, tables, [("Indexes", ("indexes",), s.INDEXES)]),
             ("Access patterns", ListForm(saver, s.ACCESS_PATTERNS)),
-            ("Migrations", SectionForm(saver, ("persistence",), s.PERSISTENCE_FIELDS,
-                                       "Migrations and idempotency"))]
+            ("Idempotency stores", ListForm(saver, s.IDEMPOTENCY_STORES)),
+            ("Migrations", SectionForm(saver, ("persistence",), s.PERSISTENCE_FIELDS, "Migrations"))]
 
 
 def _parts(step_id: str, saver: Saver) -> list[tuple[str, Any]]:
@@ -95,12 +95,12 @@ def _parts(step_id: str, saver: Saver) -> list[tuple[str, Any]]:
         return _persistence_parts(saver)
     if step_id == "reliability":
         return [("Failure policies", ListForm(saver, s.FAILURE_POLICIES)),
-                ("Consistency", SectionForm(saver, ("reliability",), s.RELIABILITY_FIELDS,
-                                            "Consistency and recovery"))]
+                ("Consistency", ListForm(saver, s.CONSISTENCY)),
+                ("Recovery", SectionForm(saver, ("reliability",), s.RELIABILITY_FIELDS, "Recovery"))]
     if step_id == "performance":
         return [("Capacity", SectionForm(saver, ("performance",), s.PERFORMANCE_FIELDS,
-                                         "Capacity and scaling")),
-                ("Caching", ListForm(saver, s.CACHES))]
+                                         "Capacity, batching, async")),
+                ("Scaling", ListForm(saver, s.SCALING)), ("Caching", ListForm(saver, s.CACHES))]
     if step_id == "observability":
         return [("Logs, traces, audit", SectionForm(saver, ("observability",), s.OBSERVABILITY_FIELDS,
                                                     "Observability")),

@@ -79,12 +79,14 @@ REQUIREMENTS = L(("scope", "requirements"), "Requirements", (
 ), lambda r: f"{r.id or '-'}  {r.text}", {"priority": "must"})
 SLAS = L(("scope", "slas"), "SLAs", (
     F(("name",), "Name"), F(("objective",), "Objective"), F(("indicator",), "Indicator (SLI)"),
-    F(("window",), "Window"),
+    F(("window",), "Window"), F(("latency_ms",), "Latency target (ms)", "int"),
+    F(("applies_to",), "Applies to", "csv", help="endpoint ids or channel names; empty: all"),
 ), lambda s: f"{s.name}: {s.objective}")
 INTEGRATIONS = L(("scope", "integration_points"), "Integration points", (
     F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.IntegrationPoint, "kind")),
     F(("direction",), "Direction", "choice", lit(m.IntegrationPoint, "direction")),
     F(("description",), "Description", "textarea"),
+    F(("idempotent_calls",), "Idempotent calls", "bool"),
 ), lambda p: f"{p.name} ({p.kind}, {p.direction})")
 
 # --------------------------------------------------------------------------- data model
@@ -181,6 +183,8 @@ ENDPOINT_SECURITY = L(("api", "endpoints"), "Endpoint access", (
 COMPONENTS = L(("services", "components"), "Components", (
     F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Component, "kind")),
     F(("responsibility",), "Responsibility"), F(("depends_on",), "Depends on", "csv"),
+    F(("consumes",), "Consumes", "csv", help="a worker: channels, queues or integrations it reads"),
+    F(("schedule",), "Schedule", help="a worker: e.g. every 10 s"),
 ), lambda c: f"{c.name} ({c.kind})")
 DEPENDENCIES = L(("services", "dependencies"), "Dependencies", (
     F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Dependency, "kind")),
@@ -195,6 +199,7 @@ DEPENDENCIES = L(("services", "dependencies"), "Dependencies", (
 STORES = L(("persistence", "stores"), "Stores", (
     F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Store, "kind")),
     F(("purpose",), "Purpose"), F(("durability",), "Durability"),
+    F(("replicas",), "Copies (replicas)", "int"), F(("ephemeral",), "Loss is harmless", "bool"),
 ), lambda s: f"{s.name} ({s.kind})")
 TABLES = L(("persistence", "tables"), "Tables", (
     F(("name",), "Name"), F(("entity",), "Entity", "combo", entity_names), F(("store",), "Store"),
@@ -205,9 +210,11 @@ ACCESS_PATTERNS = L(("persistence", "access_patterns"), "Access patterns", (
 ), lambda a: f"{a.name} on {a.table or '?'} -> {a.served_by or a.reason or 'NOT SERVED'}")
 PERSISTENCE_FIELDS = (
     F(("migrations", "tool"), "Migration tool"), F(("migrations", "strategy"), "Migration strategy"),
-    F(("idempotency", "table"), "Idempotency table"), F(("idempotency", "key"), "Idempotency key"),
-    F(("idempotency", "ttl"), "Idempotency TTL"),
 )
+IDEMPOTENCY_STORES = L(("persistence", "idempotency"), "Idempotency stores", (
+    F(("name",), "Name"), F(("table",), "Table"), F(("key",), "Key"), F(("ttl",), "TTL"),
+    F(("scope",), "Scope"),
+), lambda x: f"{x.ref} in {x.table} ttl {x.ttl or '?'}")
 
 # --------------------------------------------------------------------------- reliability
 
@@ -224,10 +231,14 @@ FAILURE_POLICIES = L(("reliability", "failure_policies"), "Failure policy per de
 ), lambda p: f"{p.target}: timeout {p.timeout_ms or '?'} ms, "
              f"{p.retries.max_attempts if p.retries else 0} retries")
 RELIABILITY_FIELDS = (
-    F(("consistency", "model"), "Consistency", "choice", lit(m.Consistency, "model")),
-    F(("consistency", "notes"), "Consistency notes", "textarea"),
     F(("recovery",), "Recovery", "lines"),
 )
+CONSISTENCY = L(("reliability", "consistency"), "Consistency per entity or flow", (
+    F(("applies_to",), "Applies to", "csv", help="entities, endpoint ids or channel names"),
+    F(("model",), "Model", "choice", lit(m.Consistency, "model")),
+    F(("staleness",), "Staleness", "textarea", help="not strong: what readers may see, for how long"),
+    F(("notes",), "Notes", "textarea"),
+), lambda c: f"{', '.join(c.applies_to)}: {c.model}", {"model": "strong"})
 
 # --------------------------------------------------------------------------- performance
 
@@ -236,10 +247,16 @@ PERFORMANCE_FIELDS = (
     F(("capacity", "average_rps"), "Average requests/s", "number"),
     F(("capacity", "payload_bytes"), "Payload bytes", "int"),
     F(("capacity", "data_growth"), "Data growth"),
-    F(("stateless",), "Stateless", "bool"),
     F(("batching",), "Batching", "lines"), F(("async_processing",), "Async processing", "lines"),
-    F(("scaling",), "Scaling boundaries", "lines"),
 )
+SCALING = L(("performance", "scaling"), "Scaling units", (
+    F(("name",), "Name"), F(("runs",), "Runs", "csv", help="components, or the store it is"),
+    F(("state",), "State", "choice", lit(m.ScalingUnit, "state")),
+    F(("holds",), "Holds", "textarea", help="stateful: what state, and what happens when an instance goes"),
+    F(("scales",), "Scales", "choice", lit(m.ScalingUnit, "scales")),
+    F(("scales_on",), "Scales on"), F(("min_replicas",), "Min replicas", "int"),
+    F(("max_replicas",), "Max replicas", "int"), F(("limit",), "Limit", help="where it stops scaling"),
+), lambda u: f"{u.name} ({u.state}, {u.scales})", {"state": "stateless", "scales": "horizontal"})
 CACHES = L(("performance", "caching"), "Caches", (
     F(("what",), "What"), F(("where",), "Where"), F(("ttl",), "TTL"), F(("invalidation",), "Invalidation"),
 ), lambda c: f"{c.what} in {c.where or '?'} ttl {c.ttl or '?'}")
@@ -253,6 +270,7 @@ OBSERVABILITY_FIELDS = (
     F(("logs", "redact"), "Never logged", "csv"),
     F(("request_ids", "header"), "Request id header"),
     F(("request_ids", "propagate"), "Propagate request id", "bool"),
+    F(("request_ids", "log_field"), "Request id log field"),
     F(("tracing", "enabled"), "Tracing", "bool"),
     F(("tracing", "propagation"), "Trace propagation"),
     F(("tracing", "sampling"), "Sampling"),
@@ -275,8 +293,8 @@ TESTS = L(("validation", "tests"), "Tests", (
     F(("covers",), "Covers", "csv", help="endpoint ids, dependencies or rule codes"),
 ), lambda t: f"[{t.kind}] {t.name} -> {', '.join(t.covers) or '?'}", {"kind": "unit"})
 CI_HOOKS = L(("validation", "ci_hooks"), "CI hooks", (
-    F(("name",), "Name"), F(("when",), "When"), F(("runs",), "Runs"),
-), lambda h: f"{h.name} ({h.when})")
+    F(("name",), "Name"), F(("when",), "When", "choice", lit(m.CiHook, "when")), F(("runs",), "Runs"),
+), lambda h: f"{h.name} ({h.when})", {"when": "pull-request"})
 
 # --------------------------------------------------------------------------- decisions
 

@@ -1,11 +1,12 @@
 """SQL DDL for SQLite and PostgreSQL from the persistence section, built with SQLAlchemy.
 
-Each relational table takes its columns from the entity it stores: types, NOT NULL, defaults,
-uniques, CHECKs for enums and numeric bounds, the primary key, foreign keys from the entity's
-relationships, and the indexes the table declares. Where the design keeps idempotency keys in a
-table it does not declare, a standard idempotency-key table is added. What cannot be built (a
-table without an entity, an index on an unknown column) is left out with a ``--`` comment that
-says why, so a draft still yields DDL that applies.
+Each relational table takes its columns from the entity it stores, or from the columns it
+declares itself (an idempotency-key table, an outbox): types, NOT NULL, defaults, uniques, CHECKs
+for enums and numeric bounds, the primary key, foreign keys from the entity's relationships, and
+the indexes the table declares. Where the design keeps idempotency keys in a table it does not
+declare, a standard idempotency-key table is added. What cannot be built (a table with neither
+entity nor columns, an index on an unknown column) is left out with a ``--`` comment that says
+why, so a draft still yields DDL that applies.
 """
 
 from __future__ import annotations
@@ -161,11 +162,11 @@ class _Schema:
             kind = stores.get(table.store) if table.store else None
             if kind is not None and kind not in RELATIONAL_STORE_KINDS:
                 continue           # a table in redis, dynamodb... is not SQL
-            entity = d.entity(table.entity) if table.entity else None
+            entity = d.entity(table.entity) if table.entity else _own_columns(table)
             if entity is None:
                 self.notes.append(f"table {table.name}: skipped, "
                                   + (f"entity {table.entity!r} is not in the data model"
-                                     if table.entity else "it names no entity to take columns from"))
+                                     if table.entity else "it names no entity and declares no columns"))
                 continue
             if not entity.fields:
                 self.notes.append(f"table {table.name}: skipped, entity {entity.name} has no fields")
@@ -228,16 +229,15 @@ class _Schema:
         """Add the idempotency-key table the design relies on but does not declare."""
         sa = self.sa
         p = self.design.persistence
-        wanted: list[str] = []
-        if p.idempotency is not None:
-            wanted.append(p.idempotency.table or "idempotency_keys")
+        wanted: list[str] = [s.table for s in p.idempotency]
+        described = {s.ref for s in p.idempotency} | {s.table for s in p.idempotency}
+        declared = {t.name for t in p.tables} | {s.name for s in p.stores} | described
         for e in self.design.api.endpoints:
             if e.idempotency and e.idempotency.strategy == "idempotency-key":
                 store = e.idempotency.store
-                declared = {t.name for t in p.tables} | {s.name for s in p.stores}
                 if store and store not in declared:
                     wanted.append(store)
-                elif not store and p.idempotency is None:
+                elif not store and not p.idempotency:
                     wanted.append("idempotency_keys")
         for name in dict.fromkeys(wanted):
             if name in self.metadata.tables or any(t.name == name for t in p.tables):
@@ -278,6 +278,13 @@ class _Schema:
             if table.indexes:
                 out.append("")
         return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _own_columns(table) -> Entity | None:
+    """A table that declares its columns, as the entity-shaped thing the table builder takes."""
+    if not table.columns:
+        return None
+    return Entity(name=table.name, primary_key=table.primary_key, fields=table.columns)
 
 
 def _dialect(name: str):
