@@ -84,7 +84,7 @@ OPENAPI_CANNOT_STATE = {
     "API001": "who may call (authorization) or why public",
     "API008": "the versioning scheme", "API012": "webhook signing and delivery policy",
     "SEC002": "rate limits", "SEC003": "abuse controls", "SEC004": "where basic-auth passwords live",
-    "PER002": "migrations", "REL002": "idempotency of writes", "REL005": "the consistency model",
+    "PER000": "where data lives", "PER002": "migrations", "OBS000": "observability", "REL002": "idempotency of writes", "REL005": "the consistency model",
     "PRF001": "capacity", "PRF002": "statelessness and scaling",
     "OBS001": "structured logs", "OBS002": "request ids",
     "VAL001": "tests per endpoint", "VAL003": "CI hooks",
@@ -96,6 +96,8 @@ SOURCE_LEAVES_OPEN = {
     "API011": "lists without a bounded page size",
     "API005": "success bodies that are not objects (a string, a PNG, free-form records)",
     "API006": "no error response anywhere", "API007": "an operation with no error response",
+    "DAT000": "no schema that is a stored resource (read by a GET, written by a POST/PUT/PATCH)",
+    "SEC000": "no security scheme (and OpenAPI cannot state the rest of the section)",
 }
 
 
@@ -149,5 +151,9 @@ def test_check_on_an_imported_corpus_design_reports_gaps_not_noise(source):
             assert endpoint is not None and not _error_statuses(endpoint), f.message
         elif f.code == "API005":
             assert endpoint is not None and not _object_body(original, endpoint), f.message
+        elif f.code == "DAT000":
+            assert not document.design.data_model.entities, f.message
+        elif f.code == "SEC000":
+            assert not (original.get("components") or {}).get("securitySchemes"), f.message
     codes = {f.code for f in findings}
     assert "DAT001" not in codes and "SCP001" in codes
