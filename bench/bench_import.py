@@ -1,12 +1,18 @@
 """Benchmark: import a large OpenAPI description (a few MB, hundreds of operations).
 
-The description is synthesized (no network): RESOURCES resources, each with list, create, get,
-replace and delete operations, shared parameters and error responses through $refs, an object
-schema of 20 properties with bounds, and descriptions of realistic length. It is written as YAML
-and as JSON, and each is imported end to end (read, check every $ref, map, write the design
-file, load it back), as `designkit import openapi` does.
+The description is synthesized (no network), shaped like the large public ones (Twilio's is
+1.9 MB): RESOURCES resources, each with list, create, get, replace and delete operations, shared
+parameters and error responses through $refs, an object schema of 20 properties with bounds,
+form-encoded create bodies, vendor extensions (`x-twilio`-like) on paths, operations and
+properties, and descriptions of realistic length. `--size-mb` picks the number of resources
+that makes the JSON that size. It is written as YAML and as JSON, and each is imported end to end
+(read, check every $ref, map, write the design file, load it back), as `designkit import openapi`
+does. `--cli` times what a user runs instead: `designkit import openapi` and then `designkit
+check` on the result, each a fresh process. `--chain N` times a description whose one schema is
+reached through a chain of N `$ref`s.
 
-    .venv/bin/python bench/bench_import.py [--resources 300] [--repeat 3]
+    .venv/bin/python bench/bench_import.py [--resources 300 | --size-mb 1.9] [--repeat 3] [--cli]
+    .venv/bin/python bench/bench_import.py --chain 30000
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +50,9 @@ def synthesize(resources: int) -> dict:
                 prop["maxLength"] = 100 + j
             elif kind == "integer":
                 prop.update(minimum=0, maximum=1000 * j + 1)
+            if j % 5 == 4:
+                prop["nullable"] = True
+                prop["x-vendor"] = {"pii": {"handling": "standard", "deleteSla": 30}}
             props[f"field_{j:02d}"] = prop
         schemas[name] = {"type": "object", "description": f"A {name}.", "required": ["id"],
                          "properties": props}
@@ -56,9 +66,14 @@ def synthesize(resources: int) -> dict:
                                    {"$ref": "#/components/parameters/Cursor"}],
                     "responses": {"200": {"description": "ok", "content": {"application/json": {
                         "schema": {"type": "array", "items": ref}}}}, **errors}},
+            "x-vendor": {"defaultOutputProperties": ["id", "field_00", "field_01"],
+                         "pathType": "list", "mountName": f"resource_{i:04d}"},
             "post": {"operationId": f"create{name}", "tags": [f"tag{i % 20}"],
                      "description": LOREM, "security": [{"oauth": ["write"]}],
-                     "requestBody": {"content": {"application/json": {"schema": ref}}},
+                     "x-maturity": ["GA"],
+                     "requestBody": {"content": {"application/x-www-form-urlencoded": {
+                         "schema": {"type": "object", "required": ["field_00"], "properties": {
+                             k: v for k, v in props.items() if k != "id"}}}}},
                      "responses": {"201": {"description": "created", "content": {
                          "application/json": {"schema": ref}}}, **errors}},
         }
@@ -99,12 +114,69 @@ def synthesize(resources: int) -> dict:
     }
 
 
+def resources_for(size_mb: float) -> int:
+    """How many resources make the JSON description about ``size_mb`` MB."""
+    sample = 20
+    per = (len(json.dumps(synthesize(sample * 2), indent=2))
+           - len(json.dumps(synthesize(sample), indent=2))) / sample
+    base = len(json.dumps(synthesize(0), indent=2))
+    return max(1, round((size_mb * 1e6 - base) / per))
+
+
+def chain(n: int) -> dict:
+    """A description whose one schema is reached through n chained $refs."""
+    schemas = {f"S{i}": {"$ref": f"#/components/schemas/S{i + 1}"} for i in range(n)}
+    schemas[f"S{n}"] = {"type": "object", "properties": {"id": {"type": "string"}}}
+    body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/S0"}}}}
+    return {"openapi": "3.1.0", "info": {"title": "Chain", "version": "1"},
+            "paths": {"/a": {"post": {"requestBody": body,
+                                      "responses": {"200": {"description": "ok", **body}}}}},
+            "components": {"schemas": schemas}}
+
+
+def run(*args: object) -> float:
+    """Wall time of one designkit command in a fresh process."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "designkit", *map(str, args)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def time_cli(source: Path, out: Path, repeat: int) -> None:
+    """`designkit import openapi` then `designkit check`, as a user runs them."""
+    imports, checks, totals = [], [], []
+    for _ in range(repeat):
+        imported = run("import", "openapi", source, "-o", out, "--force")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "designkit", "check", str(out), "--fail-on",
+                        "never"], check=True, stdout=subprocess.DEVNULL)
+        checked = time.perf_counter() - start
+        imports.append(imported)
+        checks.append(checked)
+        totals.append(imported + checked)
+    print(f"      cli: import {statistics.median(imports):.2f} s + check "
+          f"{statistics.median(checks):.2f} s = {statistics.median(totals):.2f} s "
+          f"(median of {repeat}; best total {min(totals):.2f} s)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=300)
+    parser.add_argument("--size-mb", type=float, help="make the JSON about this size instead")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cli", action="store_true",
+                        help="also time `designkit import openapi` + `designkit check` as processes")
+    parser.add_argument("--chain", type=int, help="time one chain of this many $refs instead")
     args = parser.parse_args(argv)
-    doc = synthesize(args.resources)
+    if args.chain:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "chain.json"
+            source.write_text(json.dumps(chain(args.chain)), encoding="utf-8")
+            start = time.perf_counter()
+            write_design_from_openapi(source, Path(tmp) / "design.yaml")
+            print(f"chain of {args.chain:,} $refs: import {time.perf_counter() - start:.2f} s")
+        return 0
+    doc = synthesize(resources_for(args.size_mb) if args.size_mb else args.resources)
     operations = sum(1 for item in doc["paths"].values() for m in item if m != "parameters")
     with tempfile.TemporaryDirectory() as tmp:
         sources = {
@@ -126,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{kind:4}  {size:5.1f} MB  import median {statistics.median(times):5.2f} s  "
                   f"(best {min(times):.2f} s of {args.repeat}; design file "
                   f"{out.stat().st_size / 1e6:.1f} MB)")
+            if args.cli:
+                time_cli(source, out, args.repeat)
     return 0
 
 

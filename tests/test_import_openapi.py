@@ -18,7 +18,8 @@ from designkit.importers.openapi import (
 )
 from designkit.outputs.exporters.openapi import build_openapi
 
-CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "openapi").glob("*.y*ml"))
+CORPUS_DIR = ROOT / "tests" / "data" / "openapi"
+CORPUS = sorted(CORPUS_DIR.glob("*.y*ml"))
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
 
@@ -59,8 +60,19 @@ def operations(doc: dict) -> dict[tuple[str, str], dict]:
     return out
 
 
-def test_corpus_is_there():
-    assert len(CORPUS) >= 5, "../shared/corpus/openapi/ is missing"
+def test_corpus_ships_with_the_tests_and_its_licences():
+    """The corpus lives in the repository (a fresh clone tests alone), each file's source and
+    licence listed, with the licence texts those licences ask to be kept beside the copies."""
+    assert len(CORPUS) >= 5, f"{CORPUS_DIR} is missing the corpus"
+    readme = (CORPUS_DIR / "README.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines()
+            if line.startswith("| `")}
+    assert set(rows) == {p.name for p in CORPUS}
+    for name, row in rows.items():
+        licence = "MIT" if "redocly" in name else "Apache-2.0"
+        assert f"| {licence} |" in row, name
+    assert "Apache License" in (CORPUS_DIR / "licenses" / "Apache-2.0.txt").read_text()
+    assert "Copyright (c) 2023 Redocly LLC" in (CORPUS_DIR / "licenses" / "MIT-Redocly.txt").read_text()
 
 
 @pytest.mark.parametrize("source", CORPUS, ids=lambda p: p.name)
@@ -85,7 +97,9 @@ def test_import_carries_schemas_webhooks_and_servers(source):
     data = import_openapi(source)
     objects = {k for k, v in (original.get("components", {}).get("schemas") or {}).items()
                if "properties" in v or v.get("type") == "object" or "allOf" in v}
-    assert objects <= {e["name"] for e in data["data_model"]["entities"]}
+    named = {e["name"] for e in data["data_model"]["entities"]} | \
+        {s["name"] for s in data["api"].get("schemas", [])}
+    assert objects <= named
     schemes = original.get("components", {}).get("securitySchemes") or {}
     assert {s["name"] for s in data["security"]["authentication"]} == set(schemes)
     hooks = set(original.get("webhooks") or {})
@@ -218,7 +232,8 @@ def test_json_input_and_3_1_features(tmp_path):
     (e,) = design.api.endpoints
     assert (e.id, e.method, e.auth) == ("putThing", "PUT", "oauth")
     assert e.parameters[0].type == "uuid" and e.request.schema_ == "Thing"
-    size = next(f for f in design.entity("Thing").fields if f.name == "size")
+    (thing,) = design.api.schemas       # a body only: no GET reads it back, so not an entity
+    size = next(f for f in thing.fields if f.name == "size")
     assert (size.type, size.required, size.minimum, size.maximum) == ("integer", False, 1, 9)
     assert design.api.webhooks[0].payload == "Thing"
     assert operations(build_openapi(design)) == operations(doc)
@@ -267,7 +282,7 @@ def test_array_bounds_item_refs_and_oauth_urls_round_trip(tmp_path):
     ids, state = design.api.endpoints[0].parameters
     assert (ids.type, ids.items, ids.max_items, ids.min_items) == ("array", "uuid", 20, 1)
     assert (state.items, state.enum, state.max_items) == ("enum", ["open", "closed"], 2)
-    children, labels = design.entity("Thing").fields
+    children, labels = design.api.schemas[0].fields
     assert (children.type, children.items, children.max_items) == ("array", "Thing", 5)
     assert (labels.items, labels.max_length) == ("string", 30)
     schemes = {s.name: s for s in design.security.authentication}
@@ -322,6 +337,13 @@ BAD = {
     "version-4.yaml": ("openapi: 4.0.0\ninfo: {title: x, version: '1'}\n", "not supported", 1),
     "bad-yaml.yaml": ("openapi: 3.0.0\ninfo: {title: x\npaths: {}\n", "syntax error", None),
     "a-list.json": ("[1, 2, 3]", "not an OpenAPI description", 1),
+    # JSON is read by `json`; its lines are found when a message needs one
+    "broken-ref.json": ('{\n "openapi": "3.0.3",\n "info": {"title": "x", "version": "1"},\n'
+                        ' "paths": {"/a": {"get": {"responses": {\n'
+                        '   "200": {"$ref": "#/components/responses/Nope"}}}}}\n}\n',
+                        "points to nothing", 5),
+    "duplicate-key.json": ('{"openapi": "3.0.3",\n "info": {"title": "x", "version": "1"},\n'
+                           ' "openapi": "3.1.0"}', "duplicate key", 3),
     "binary.yaml": (b"openapi: 3.0.0\n\x00\x01\x02", "binary data", 2),
     "bad-param.yaml": ("openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n"
                        "      parameters: [{name: q}]\n      responses: {'200': {description: ok}}\n",
