@@ -51,7 +51,7 @@ def _resource(i: int) -> tuple[dict, dict, list[dict], dict, list[dict]]:
          "responses": [{"status": 200, "schema": name}], "errors": ["not_found", "validation_failed"],
          "idempotency": {"strategy": "transactional"}, "writes": [name]},
         {"id": f"delete{name}", "method": "DELETE", "path": base + "/{id}", **common, "parameters": [pid],
-         "responses": [{"status": 204}], "errors": ["not_found"], "writes": [name]},
+         "responses": [{"status": 204}], "errors": ["not_found"], "writes": [name], "audit": True},
     ]
     table = {"name": plural, "entity": name, "store": "main-db",
              "indexes": [{"name": f"ix_{plural}_created", "columns": ["created_at"]}]}
@@ -96,7 +96,8 @@ def generate_design(n_endpoints: int) -> dict:
             "schemas": schemas, "endpoints": endpoints,
         },
         "security": {
-            "authentication": [{"name": "user-oidc", "type": "oidc", "header": "Authorization"}],
+            "authentication": [{"name": "user-oidc", "type": "oidc", "header": "Authorization",
+                                "openid_connect_url": "https://id.example.com/.well-known/openid-configuration"}],
             "authorization": {"model": "rbac", "default": "deny", "roles": ["member"]},
             "abuse_controls": ["Bodies over 4 KiB are refused before they are read."],
             "secrets": [{"name": "db-credentials", "kind": "vault", "ref": "database/creds/bench",
@@ -136,6 +137,7 @@ def generate_design(n_endpoints: int) -> dict:
             "tracing": {"enabled": True, "propagation": "W3C traceparent"},
             "alerts": [{"name": "availability-burn", "condition": "burn rate over 14x for 1 hour",
                         "sla": "api-availability", "runbook": "runbooks/availability.md"}],
+            "audit": {"store": "audit log table, append-only", "retention": "1 year", "events": ["item deleted"]},
         },
         "validation": {
             "tests": tests + [{"name": "database outage answers 503", "kind": "chaos", "covers": ["postgresql"]}],
