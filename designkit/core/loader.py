@@ -22,6 +22,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from .compiled import prepare_design_validator
 from .errors import DesignFileError, Problem
 from .model import Design
 
@@ -353,6 +354,7 @@ def _load_design_text(text: str, file: str, digest: str) -> DesignDocument:
 
 def validate_data(data: dict, document: DesignDocument) -> Design:
     """Build the typed Design from plain data, or raise one error listing every problem."""
+    prepare_design_validator()
     try:
         return Design.model_validate(data)
     except pydantic.ValidationError as exc:
