@@ -238,7 +238,9 @@ def errors_from_model(ctx):
     """Every endpoint declares the errors it returns (error codes, or 4xx/5xx responses), each code from the error model.
 
     Why: Errors are part of the contract; an endpoint whose failures are undeclared, or declared
-    with codes the error model does not have, gives clients nothing to handle.
+    with codes the error model does not have, gives clients nothing to handle. A liveness or
+    readiness probe (a GET on /healthz, /readyz ... with no inputs) is exempt: it fails by not
+    answering 200, and its callers are the platform's probes, not clients.
     Fix: Add `errors: [code, ...]` using codes from `api.error_model.codes` (or list its 4xx/5xx
     `responses`), or add the missing codes to the error model.
     Plan: In the API step, list the error codes each endpoint can return, from the shared error model.
@@ -251,6 +253,8 @@ def errors_from_model(ctx):
     for kp, ep in ctx.endpoints():
         label = endpoint_label(ep)
         if not ep.errors and not any(r.status >= 400 for r in ep.responses):
+            if _is_probe(ep):
+                continue   # a liveness or readiness probe fails by not answering 200
             yield Hit(kp + ("errors",), f"{label} declares no errors (no error codes and no 4xx/5xx responses)")
             continue
         for j, code in enumerate(ep.errors):
@@ -258,6 +262,12 @@ def errors_from_model(ctx):
                 yield Hit(kp + ("errors", j), f"{label} returns error {code!r}, which the error model does not define",
                           fix=f"use one of: {names_list(sorted(codes), 8)}" if codes
                           else "add the code to api.error_model.codes")
+
+
+def _is_probe(ep) -> bool:
+    """An operational GET (/healthz, /readyz ...) with no inputs: its contract is its status code."""
+    return (ep.method in ("GET", "HEAD") and bool(_OPERATIONAL.match(ep.path)) and not ep.parameters
+            and ep.request is None and not ep.writes)
 
 
 _VERSION = re.compile(r"^(v\d+(\.\d+)?|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)

@@ -42,7 +42,9 @@ def failure_modes_explicit(ctx):
         failure_policies: [{target: payments-api, timeout_ms: 2000, retries: {max_attempts: 2, backoff: exponential-jitter}, failure_behavior: Order stays pending; a sweeper retries.}]
     """
     for kp, name, group, outbound in _targets(ctx):
-        found = next((ctx.policies[n] for n in sorted(group) if n in ctx.policies), None)
+        # the target's own policy first: a dependency's policy is not replaced by one written for
+        # the inbound side of the integration point it talks to
+        found = next((ctx.policies[n] for n in [name, *sorted(group - {name})] if n in ctx.policies), None)
         if found is None:
             yield Hit(kp, f"{name} has no failure policy (timeout, retries, fallback)",
                       fix=f"add `reliability.failure_policies: [{{target: {name}, timeout_ms: 1000, retries: "

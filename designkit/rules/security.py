@@ -212,6 +212,8 @@ def roles_defined(ctx):
 # Upper bounds on how long a bearer URL may work before someone must ask for a new one.
 MAX_UPLOAD_URL = parse_duration("1 hour")
 MAX_DOWNLOAD_URL = parse_duration("24 hours")
+# Our own link, checked on every use, can be revoked when it leaks: it may live longer.
+MAX_REVOCABLE_URL = parse_duration("30 days")
 
 
 @rule("API017", "api.capability-url-limits", "error", step="security", seed=seeds.SECURITY,
@@ -222,8 +224,11 @@ def capability_url_limits(ctx):
     Why: Whoever holds the URL may use it: it is forwarded, logged by proxies and kept in browser
     history. A URL without an expiry is a permanent credential; a long one outlives the reason it
     was issued; an upload URL without a length bound lets its holder store any amount at our cost.
-    Fix: Add `expiry:` (uploads at most 1 hour, downloads at most 24 hours) and, on PUT or POST
-    URLs, `max_bytes:` (bound into the signature) and ideally `checksum:`.
+    A capability link we check on every use (`revocable: true`) can be withdrawn when it leaks, so
+    a download link of that kind may live up to 30 days; a presigned URL cannot be withdrawn.
+    Fix: Add `expiry:` (uploads at most 1 hour, downloads at most 24 hours, revocable capability
+    links at most 30 days) and, on PUT or POST URLs, `max_bytes:` (bound into the signature) and
+    ideally `checksum:`.
     Plan: In the security step, set each bearer URL's lifetime and the bounds its signature enforces.
     Bad:
         capability_urls: [{method: PUT, store: uploads}]
@@ -235,7 +240,7 @@ def capability_url_limits(ctx):
             ukp = kp + ("capability_urls", j)
             label = f"{endpoint_label(ep)} hands out a {url.method} {url.kind} URL"
             upload = url.method in ("PUT", "POST", "PATCH")
-            limit = MAX_UPLOAD_URL if upload else MAX_DOWNLOAD_URL
+            limit = MAX_UPLOAD_URL if upload else MAX_REVOCABLE_URL if url.revocable else MAX_DOWNLOAD_URL
             if not url.expiry:
                 yield Hit(ukp + ("expiry",), f"{label} that never expires",
                           fix=f"add `expiry:` (at most {format_duration(limit)})")
