@@ -33,18 +33,19 @@ def build(step: Step) -> nbformat.NotebookNode:
                                f"_Seed lines this step answers: {step.seeds}._")]
     params = ('# Parameters: `papermill -p design_path D -p output_dir O` replaces these values.\n'
               'design_path = "../examples/webhook-ingestion/design.yaml"\n'
-              'output_dir = "../out"')
+              'output_dir = "../out"\n'
+              'checked = ""  # set by `designkit run`: the design loaded and checked once, for every step')
     if step.id == "report":
         params += '\nrun_status = ""  # set by `designkit run`: which steps failed'
     cell = new_code_cell(params)
     cell.metadata["tags"] = ["parameters"]
     cells.append(cell)
-    cells.append(new_code_cell(f'import designkit.jupyter.notebook as dk\n\nsession = dk.open_step("{step.id}", design_path, output_dir)\nsession'))
+    cells.append(new_code_cell(f'import designkit.jupyter.notebook as dk\n\nsession = dk.open_step("{step.id}", design_path, output_dir, checked)\nsession'))
     cells.append(new_markdown_cell("## Where this step stands\n\nCounts of this step's part of the design, and its open findings."))
     cells.append(new_code_cell(f"{CHECK}\nsession.summary()"))
     if step.id == "report":
         cells.append(new_markdown_cell("## The checklist\n\nThe seed's Response Checklist and its Validation items, each with its status and evidence."))
-        cells.append(new_code_cell(f"{CHECK}\nsession.checklist_table()"))
+        cells.append(new_code_cell(f"{CHECK}\nsession.checklist_table(run_status)"))
     cells.append(new_markdown_cell("## The design so far"))
     cells.append(new_code_cell("session.show_tables()"))
     if step.id in DIAGRAM_STEPS:
@@ -57,10 +58,13 @@ def build(step: Step) -> nbformat.NotebookNode:
                                    "and the tables and findings above refresh. Record a decision with its reasons under "
                                    "*Record a decision*. In a headless run the form is shown but changes nothing."))
     cells.append(new_code_cell("session.form()"))
-    cells.append(new_markdown_cell("## Result"))
     if step.id == "report":
-        cells.append(new_code_cell("session.write_report(run_status)"))
+        cells.append(new_markdown_cell(
+            "## Result\n\n`designkit run DESIGN -o OUT` writes `spec.yaml`, `checklist.md` (the checklist "
+            "above), `report.html`, `findings.json` and `artifacts/` into OUT once every step notebook has run; "
+            "this notebook only shows them."))
     else:
+        cells.append(new_markdown_cell("## Result"))
         cells.append(new_code_cell("session.write_result()"))
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -1,4 +1,8 @@
-"""The design steps, in order: one notebook each, its guidance, and the seed lines each one answers."""
+"""The design steps, in order: one notebook each, its guidance, and the seed lines each one answers.
+
+Also the value a step's failure travels as (``StepFailure``), from the batch runner to the
+checklist and the reports.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,37 @@ class Step:
     def guidance(self) -> str:
         """What to decide and what good looks like (Markdown): the top of the step's notebook."""
         return GUIDANCE[self.id]
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """A step notebook that did not finish, and where it stopped (as papermill's execution error).
+
+    ``cell`` is the index in the executed notebook (``OUTPUT/notebooks/NN_step.ipynb``), the one a
+    reviewer opens; ``source`` is that cell's code. ``status`` is ``failed`` (a cell raised),
+    ``timeout`` (the step ran past its limit) or ``interrupted``.
+    """
+
+    step: str
+    notebook: str
+    cell: int | None
+    source: str
+    ename: str
+    evalue: str
+    status: str = "failed"
+
+    @property
+    def error(self) -> str:
+        return f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "notebook": self.notebook, "cell": self.cell, "source": self.source,
+                "ename": self.ename, "evalue": self.evalue, "status": self.status, "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StepFailure:
+        """Read one back from ``as_dict`` (as ``run.json`` holds it)."""
+        return cls(**{k: data[k] for k in ("step", "notebook", "cell", "source", "ename", "evalue", "status")})
 
 
 STEPS: tuple[Step, ...] = (
@@ -175,7 +210,8 @@ change.""",
     "report": """\
 The architecture spec and the checklist report (seed *Output* and *Response Checklist*).
 
-This step gathers every other step: it writes `spec.yaml` (the seed's output schema: `api`,
+This step gathers every other step and shows where the design stands. After every step notebook
+has run, `designkit run` writes `spec.yaml` (the seed's output schema: `api`,
 `services`, `data_model`, `observability`, `validation`, plus `security`, `persistence`,
 `reliability`, `performance`, `decisions` and `checklist`), `checklist.md` and `report.html`
 (the six checklist items and the Validation items with status, evidence, risk and plan; the
