@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import EXAMPLES
 
 from designkit.core import loader
 from designkit.core.errors import DesignFileError
-
-from conftest import EXAMPLES
 
 
 def _reference(text: str):
