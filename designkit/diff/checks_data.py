@@ -7,6 +7,7 @@ import re
 from ..core.durations import leading_duration
 from .base import Hit, check
 from .checks_fields import lower_max, type_relation
+from .context import pair
 
 _CLASS_ORDER = {"public": 0, "internal": 1, "confidential": 2, "pii": 3, "credential": 4, "secret": 5}
 _CASCADE_WORSE = {"restrict": 0, "no-action": 0, "set-null": 1, "cascade": 2}
@@ -57,9 +58,16 @@ def classification_lowered(ctx):
         if _CLASS_ORDER[n.classification] < _CLASS_ORDER[o.classification]:
             yield Hit(f"entity {n.name}: classification lowered from {o.classification} to {n.classification}",
                       old=(*okp, "classification"), new=(*nkp, "classification"))
-    for fp in ctx.field_pairs:
+        for i, a, j, b in pair(o.fields, n.fields, lambda f: f.name).both:
+            if a.classification and _CLASS_ORDER[b.classification or n.classification] < _CLASS_ORDER[a.classification]:
+                yield Hit(f"field {b.name} of entity {n.name}: classification lowered from {a.classification} "
+                          f"to {b.classification or n.classification}", old=(*okp, "fields", i, "classification"),
+                          new=(*nkp, "fields", j))
+    for fp in ctx.field_pairs:      # schema and inline fields (entities' own fields are above, used or not)
+        if fp.old is None or fp.new is None or fp.old_path[0] == "data_model":
+            continue
         o, n = getattr(fp.old, "classification", None), getattr(fp.new, "classification", None)
-        if fp.old is not None and fp.new is not None and o and _CLASS_ORDER.get(n or "public", 0) < _CLASS_ORDER[o]:
+        if o and _CLASS_ORDER.get(n or "public", 0) < _CLASS_ORDER[o]:
             yield Hit(f"{fp.label}: classification lowered from {o} to {n or 'unstated'}",
                       old=(*fp.old_path, "classification"), new=fp.new_path)
 
