@@ -41,7 +41,7 @@ hmac hmac-sha256 hmac-sha512 aes aes128 aes256 aes-256 aes-256-gcm gcm rsa rsa20
 base64 base32 utf8 utf-8 oauth oauth2 oidc http2 http3 tls tls1.2 tls1.3 x509 s3 k8s ipv4 ipv6
 2fa mfa totp hotp otp sso saml webauthn fido2 p95 p99 p999 iso27001 pci-dss soc2 gdpr
 """.split())
-_PLAIN_PART = re.compile(r"^(?:[A-Za-z]+|\d+[A-Za-z]{0,6}|\d+)$")
+_PLAIN_PART = re.compile(r"^(?:[A-Za-z]+|\d+[A-Za-z]{0,6}|\d+|[^A-Za-z0-9]+)$")
 _NAME_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$")
 _WEAK_PASSWORDS = frozenset({"changeme", "letmein", "hunter2", "password", "passw0rd", "p@ssw0rd",
                              "qwerty", "admin", "root", "toor", "guest", "secret", "welcome", "default"})
@@ -62,7 +62,7 @@ def is_reference(value: str) -> bool:
 
 def _password_like(value: str) -> bool:
     """A literal password in prose or an assignment: letters with digits or symbols, not a word."""
-    if not 6 <= len(value) <= 64 or is_reference(value) or "://" in value or "\\" in value:
+    if not 6 <= len(value) <= 64 or is_reference(value) or "/" in value or "\\" in value:
         return False
     if value.lower() in _WEAK_PASSWORDS:
         return True
@@ -226,7 +226,7 @@ DETECTORS: tuple[Detector, ...] = (
        flags=re.IGNORECASE, valid=lambda s: _random_token(s, 16, 3.0), gate=lambda w: _has_token(w, 3.0),
        min_word=16),
     _d("password-prose", "a password or secret in prose",
-       r"(?i:\b(?:password|passwd|passphrase|pwd|pass ?code|secret|token)\b)[^.\n:=]{0,40}?"
+       r"(?<![:/])(?i:\b(?:password|passwd|passphrase|pwd|pass ?code|secret|token)\b)[^.\n:=]{0,40}?"
        r"(?:\s(?i:is|was|are|reads|becomes|(?:set|changed|reset) to)\s+|\s*[:=]\s*)[\"'`“]?(?P<s>[^\s\"'`”,;)]{6,64})",
        ["passw", "passphrase", "pwd", "passcode", "secret", "token"], lower=True, valid=_password_like),
     _d("assigned-secret", "a secret assigned to a key",
