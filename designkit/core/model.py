@@ -991,12 +991,23 @@ class Waiver(Section):
 class ThreatEntry(Section):
     """A decision about one threat of the derived threat model (``designkit threats`` lists their ids)."""
 
-    id: Name = Field(..., description="The threat id, e.g. 'actor.stripe/S' (element, then STRIDE letter).")
+    id: Name = Field(..., description="The threat id, e.g. 'provider.stripe/S' (element, then STRIDE letter).")
     status: Literal["open", "mitigated", "accepted", "false-positive"] = "open"
     owner: Text | None = None
     justification: Text | None = Field(
         None, description="Why it is accepted or not a threat, or how it is mitigated beyond what the design states.")
     waiver: Name | None = Field(None, description="The id of the waivers entry that records the accepted risk.")
+
+
+# --------------------------------------------------------------------------- diff settings
+
+
+class DiffSettings(Section):
+    """How ``designkit diff`` classifies changes made to this design (read from the NEW side)."""
+
+    levels: dict[Name, Literal["breaking", "warning", "info"]] = Field(
+        default_factory=dict,
+        description="Level per diff check, by code or name (see docs/diff.md), e.g. {DIFF022: breaking}.")
 
 
 # --------------------------------------------------------------------------- the design
@@ -1023,6 +1034,8 @@ class Design(Section):
     waivers: list[Waiver] = Field(default_factory=list)
     threats: list[ThreatEntry] = Field(
         default_factory=list, description="The threat register: a status per threat of the derived threat model.")
+    diff: DiffSettings | None = Field(
+        None, description="How `designkit diff` rates changes to this design: {levels: {DIFF022: breaking}}.")
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.data_model.entities if e.name == name), None)

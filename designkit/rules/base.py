@@ -42,7 +42,7 @@ from ..core.model import (  # noqa: F401 (re-exported for the rules)
     Endpoint,
     Entity,
 )
-from ..core.stated import is_placeholder, is_stated, stated_items  # noqa: F401 (re-exported for the rules)
+from ..core.placeholders import is_placeholder, is_stated, stated_items  # noqa: F401 (the rules' policy)
 
 if TYPE_CHECKING:
     from ..core.loader import DesignDocument

@@ -61,7 +61,7 @@ def apply_register(design: Design, threats: list[Threat]) -> list[RegisterProble
     waiver_ids = {w.id for w in design.waivers if w.id}
     problems: list[RegisterProblem] = []
     seen: set[str] = set()
-    from ..core.stated import is_placeholder
+    from ..core.placeholders import is_placeholder
 
     for i, entry in enumerate(design.threats):
         threat = by_id.get(entry.id)

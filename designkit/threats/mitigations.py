@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..core.model import Design
-from ..core.stated import is_stated
+from ..core.placeholders import is_stated
 from .dfd import RESTRICTED, SENSITIVE, Flow
 
 

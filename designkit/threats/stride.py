@@ -60,7 +60,7 @@ class Threat:
     @property
     def suppressed(self) -> bool:
         """A register entry that closes its findings: accepted, false-positive or mitigated, with a reason."""
-        from ..core.stated import is_stated
+        from ..core.placeholders import is_stated
 
         r = self.register
         return r is not None and r.status != "open" and is_stated(r.justification)

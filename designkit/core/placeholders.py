@@ -1,7 +1,7 @@
-"""Whether a value in a design states something: the one placeholder policy every check uses.
+"""The one placeholder policy: whether a value a user wrote states anything.
 
-Rules (``designkit.rules``) and the threat model (``designkit.threats``) both ask "is this
-stated?"; the answer lives here, below both.
+Rules ask it ("is the retention stated?") and so does the design diff ("was the new dependency
+given a reason?"); it lives in the core so both use the same words for "not yet written".
 """
 
 from __future__ import annotations
