@@ -9,30 +9,18 @@ runs, peak memory the largest max RSS reported by ``os.wait4`` for that child.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_design import write_design  # noqa: E402
+from measure import time_cli  # noqa: E402
 
 
 def measure(path: Path, runs: int) -> tuple[float, float]:
-    walls, peaks = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "designkit", "check", str(path)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - start)
-        peaks.append(usage.ru_maxrss / 1024)   # KiB -> MiB on Linux
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"designkit check failed on {path}")
-    return statistics.median(walls), max(peaks)
+    wall, peak, _ = time_cli(["check", path], runs, ok=(0, 1))
+    return wall, peak
 
 
 def main(argv: list[str] | None = None) -> int:
