@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +27,6 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_design import generate_design  # noqa: E402
-from measure import time_cli  # noqa: E402
 
 
 def mutate(design: dict) -> dict:
@@ -49,8 +51,19 @@ def write_pair(n: int, folder: Path) -> tuple[Path, Path]:
 
 
 def measure(old: Path, new: Path, runs: int) -> tuple[float, float, dict]:
-    wall, peak, out = time_cli(["diff", old, new, "--format", "json"], runs)
-    return wall, peak, json.loads(out)["counts"]
+    walls, peaks, counts = [], [], {}
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "designkit", "diff", str(old), str(new), "--format", "json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - start)
+        peaks.append(usage.ru_maxrss / 1024)   # KiB -> MiB on Linux
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"designkit diff failed on {old} {new}")
+        counts = json.loads(out)["counts"]
+    return statistics.median(walls), max(peaks), counts
 
 
 def split(old: Path, new: Path) -> tuple[float, float]:
