@@ -15,15 +15,11 @@ from .base import Hit, names_list, rule
 
 
 def _open_flows(ctx, rule_code: str) -> list:
-    """Flows with a required mitigation reported by ``rule_code`` missing, not closed by the register."""
-    seen: dict[str, object] = {}
-    closed = {t.element for t in ctx.threat_model.threats if t.suppressed
-              and any(m.rule == rule_code for m in t.mitigations)}
+    """Flows with a threat that lacks a required mitigation ``rule_code`` reports, and that the register does not close."""
+    seen: dict[str, None] = {}
     for t in ctx.threat_model.threats:
-        if t.element in closed or t.element in seen:
-            continue
-        if any(m.rule == rule_code for m in t.missing):
-            seen[t.element] = t
+        if not t.suppressed and t.element not in seen and any(m.rule == rule_code for m in t.missing):
+            seen[t.element] = None
     flows = {f.id: f for f in ctx.threat_model.dfd.flows}
     return [flows[e] for e in seen]
 

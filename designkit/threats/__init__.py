@@ -13,6 +13,7 @@ mitigated elsewhere, with a justification and an owner). This package imports on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..core.model import Design
 from .dfd import ZONES, DataFlowModel, Element, Flow, Zone, build_dfd
@@ -44,7 +45,7 @@ class ThreatModel:
             raise KeyError(f"no threat {threat_id!r} in the model")
         return found
 
-    @property
+    @cached_property
     def _by_id(self) -> dict[str, Threat]:
         return {t.id: t for t in self.threats}
 
