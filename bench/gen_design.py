@@ -70,7 +70,7 @@ def _async_surface(resources: int) -> tuple[list[dict], list[dict]]:
                      "summary": "Live item changes for a member's dashboards.",
                      "fields": [{"name": "item_id", "type": "uuid"},
                                 {"name": "change", "type": "enum", "enum": ["created", "updated", "deleted"]}],
-                     "auth": "user-oidc", "authorization": "role:member", "handler": "ItemHandler",
+                     "auth": "user-oidc", "authorization": "role:member", "handler": "LiveFeed",
                      "rate_limit": {"limit": "20/second", "key": "user"}})
     webhooks = [{"name": "item-changed", "event": "item.changed", "payload": "Item0",
                  "signing": "HMAC-SHA256 of the body in X-Signature", "delivery": "Retried for 24 hours."}]
@@ -167,6 +167,11 @@ def generate_design(n_endpoints: int, *, channels: bool = False) -> dict:
         design["api"]["channels"], design["api"]["webhooks"] = _async_surface(resources)
         design["validation"]["tests"].append({"name": "message contract tests", "kind": "contract",
                                               "covers": [c["name"] for c in design["api"]["channels"]]})
+        design["services"]["components"].append({"name": "LiveFeed", "kind": "handler"})
+        design["performance"]["scaling"].append({
+            "name": "live-pods", "runs": ["LiveFeed"], "state": "stateful",
+            "holds": "open WebSocket connections; clients reconnect to any instance and resubscribe",
+            "scales": "horizontal", "scales_on": "open connections"})
         design["persistence"]["stores"].append({"name": "events", "kind": "kafka", "purpose": "Item change events",
                                                 "durability": "replication factor 3", "replicas": 3})
     return design
