@@ -98,6 +98,52 @@ def test_invalid_value_is_refused_in_the_form(design: Path):
     assert design.read_bytes() == before and session.refreshes == 0
 
 
+def test_a_read_only_design_is_refused_in_the_form(design: Path):
+    session = FakeSession("api", design)
+    design.chmod(0o444)
+    before = design.read_bytes()
+    _, endpoints, saver = endpoints_form(session)
+    select(endpoints, "listEvents")
+    endpoints.inputs[("summary",)].value = "Changed."
+    endpoints.save_button.click()                 # must not raise out of the callback
+    assert saver.last_level == "error"
+    assert str(design) in saver.last_message and "read-only" in saver.last_message
+    assert "dk-error" in saver.status.value and "read-only" in saver.status.value
+    assert design.read_bytes() == before and session.refreshes == 0
+
+
+@pytest.mark.parametrize("failure, shown", [
+    (PermissionError(13, "Permission denied"), "Permission denied"),
+    (OSError(28, "No space left on device"), "No space left on device"),
+    ("ruamel", "found character"),
+    ("designkit", "another process has been saving"),
+    (RuntimeError("boom"), "RuntimeError: boom"),
+])
+def test_every_save_failure_is_shown_in_the_form(design: Path, monkeypatch, failure, shown):
+    from ruamel.yaml import YAML
+
+    from designkit.core.errors import DesignKitError
+    from designkit.jupyter.forms import widgets
+
+    def failing_save(session, edits):
+        if failure == "ruamel":
+            YAML().load("key: @bad")              # a real ruamel error
+        if failure == "designkit":
+            raise DesignKitError(f"{design}: another process has been saving this design")
+        raise failure
+
+    monkeypatch.setattr(widgets, "apply_edits", failing_save)
+    session = FakeSession("api", design)
+    before = design.read_bytes()
+    _, endpoints, saver = endpoints_form(session)
+    select(endpoints, "listEvents")
+    endpoints.inputs[("summary",)].value = "Changed."
+    endpoints.save_button.click()                 # must not raise out of the callback
+    assert saver.last_level == "error", saver.last_message
+    assert shown in saver.last_message and "nothing was saved" in saver.last_message
+    assert design.read_bytes() == before and session.refreshes == 0
+
+
 def test_stale_save_is_refused_and_reload_brings_the_other_change(design: Path):
     session = FakeSession("api", design)
     _, endpoints, saver = endpoints_form(session)

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from ruamel.yaml.error import YAMLError
 
-from ...core.errors import DesignFileError, StaleDesignError
+from ...core.errors import DesignFileError, DesignKitError, EditError, StaleDesignError
 from ...core.loader import KeyPath, format_key_path
 from ...core.store import DesignEditor
 from .fields import FieldSpec, ListSpec, field_edits, from_text, get_at, nested, to_text
@@ -23,7 +24,7 @@ PAGE_SIZE = 20
 _WIDE = w.Layout(width="95%")
 
 
-def apply_edits(session: Any, edits: list[tuple]) -> Any:
+def apply_edits(session: Any, edits: list) -> Any:
     """Apply store edits to the session's design file and save; the saved document or None.
 
     Raises StaleDesignError if the file changed since the session loaded it, and the loader's
@@ -44,39 +45,57 @@ class Saver:
         self.listeners: list[Callable[[], None]] = []
         self.box = w.HBox([self.status, self.reload_button])
 
-    def save(self, edits: list[tuple], what: str) -> bool:
-        """Save ``edits``; on success refresh the session's tables and findings in place."""
+    def save(self, edits: list, what: str) -> bool:
+        """Save ``edits``; on success refresh the session's tables and findings in place.
+
+        Whatever goes wrong (an invalid value, a stale or read-only file, a full disk, YAML the
+        editor cannot take) is shown on the status line: nothing escapes the button's callback.
+        """
         if not edits:
             self._say("Nothing to save: no value changed.", "info")
             return False
         try:
             document = apply_edits(self.session, edits)
+            if document is not None:
+                self.session.refresh()
         except StaleDesignError as exc:
-            self._say(str(exc), "error")
-            self.reload_button.layout.display = None
-            return False
+            return self._failed(str(exc), reload=True)
         except DesignFileError as exc:
-            self._say(exc.format() + "\n(nothing was saved: fix the value and save again)", "error")
-            return False
-        except KeyError as exc:          # the item was removed meanwhile
-            self._say(f"{exc.args[0]}: not in the design any more; reload and try again.", "error")
-            self.reload_button.layout.display = None
-            return False
+            return self._failed(exc.format() + "\n(nothing was saved: fix the value and save again)")
+        except EditError as exc:         # e.g. the item was removed meanwhile
+            return self._failed(f"{exc}\n(nothing was saved; reload and try again)", reload=True)
+        except DesignKitError as exc:
+            return self._failed(f"{exc.format()}\n(nothing was saved)")
+        except (OSError, YAMLError) as exc:
+            return self._failed(f"{self.session.design_path}: could not save ({exc}); "
+                                "nothing was saved.")
+        except Exception as exc:  # noqa: BLE001 - a button callback must not die with a traceback
+            return self._failed(f"{self.session.design_path}: could not save "
+                                f"({type(exc).__name__}: {exc}); nothing was saved. This is a "
+                                "bug in designkit: please report it.")
         if document is None:
             self._say("Nothing to save: no value changed.", "info")
             return False
-        self.session.refresh()
         self._notify()
         now = dt.datetime.now().strftime("%H:%M:%S")
         self._say(f"Saved {what} to {self.session.design_path} at {now}.", "ok")
         return True
 
+    def _failed(self, text: str, *, reload: bool = False) -> bool:
+        self._say(text, "error")
+        if reload:
+            self.reload_button.layout.display = None
+        return False
+
     def reload(self) -> None:
         """Read the design file again (someone else changed it) and show its values."""
         try:
             self.session.refresh()
-        except DesignFileError as exc:
+        except DesignKitError as exc:
             self._say(exc.format(), "error")
+            return
+        except OSError as exc:
+            self._say(f"{self.session.design_path}: cannot be read ({exc})", "error")
             return
         self.reload_button.layout.display = "none"
         self._notify()
