@@ -18,7 +18,16 @@ from ruamel.yaml.error import YAMLError
 from ...core.errors import DesignFileError, DesignKitError, EditError, StaleDesignError
 from ...core.loader import KeyPath, format_key_path
 from ...core.store import DesignEditor
-from .fields import FieldSpec, ListSpec, field_edits, from_text, get_at, nested, to_text
+from .fields import (
+    FieldSpec,
+    ListSpec,
+    duplicate_of,
+    field_edits,
+    from_text,
+    get_at,
+    nested,
+    to_text,
+)
 
 PAGE_SIZE = 20
 _WIDE = w.Layout(width="95%")
@@ -112,11 +121,64 @@ class Saver:
         self.last_message, self.last_level = text, level
 
 
+class TagsField(w.HBox):
+    """A list of names picked from the design (entities, roles): a label and a tag box.
+
+    Names the file already holds stay shown and allowed, even when the design no longer
+    defines them: the checker reports those, the form does not hide them.
+    """
+
+    def __init__(self, label: str, options: list[str], tooltip: str = ""):
+        self.tags = w.TagsInput(allowed_tags=list(options), allow_duplicates=False, tooltip=tooltip)
+        super().__init__([w.Label(label, layout=w.Layout(width="180px")), self.tags], layout=_WIDE)
+
+    @property
+    def value(self) -> list[str]:
+        return list(self.tags.value)
+
+    @value.setter
+    def value(self, names: list[str]) -> None:
+        names = list(names or [])
+        self.tags.allowed_tags = list(dict.fromkeys([*self.tags.allowed_tags, *names]))
+        self.tags.value = names
+
+    def offer(self, options: list[str]) -> None:
+        self.tags.allowed_tags = list(dict.fromkeys([*options, *self.tags.value]))
+
+
+class AccessField(w.VBox):
+    """Who may call: roles picked from ``security.authorization.roles``, scopes, a condition."""
+
+    def __init__(self, label: str, roles: list[str], tooltip: str = ""):
+        self.roles = TagsField(f"{label}: roles", roles, tooltip)
+        self.scopes = w.Text(description="scopes", placeholder="comma separated",
+                             style={"description_width": "180px"}, layout=_WIDE)
+        self.condition = w.Text(description="condition", placeholder="e.g. the caller's own orders",
+                                style={"description_width": "180px"}, layout=_WIDE)
+        super().__init__([self.roles, self.scopes, self.condition], layout=_WIDE)
+
+    @property
+    def value(self) -> dict:
+        return {"roles": self.roles.value, "scopes": from_text(self.scopes.value, "csv"),
+                "condition": self.condition.value}
+
+    @value.setter
+    def value(self, rule: dict) -> None:
+        rule = rule or {}
+        self.roles.value = rule.get("roles", [])
+        self.scopes.value = to_text(rule.get("scopes", []), "csv")
+        self.condition.value = rule.get("condition", "")
+
+
 def make_input(spec: FieldSpec, design: Any) -> w.Widget:
     """The box for one field."""
     common = {"description": spec.label, "style": {"description_width": "180px"}, "layout": _WIDE}
     if spec.help:
         common["tooltip"] = spec.help
+    if spec.kind == "tags":
+        return TagsField(spec.label, spec.options(design), spec.help)
+    if spec.kind == "access":
+        return AccessField(spec.label, spec.options(design), spec.help)
     if spec.kind == "choice":
         return w.Dropdown(options=[""] + spec.options(design), value="", **common)
     if spec.kind == "bool":
@@ -132,7 +194,11 @@ def make_input(spec: FieldSpec, design: Any) -> w.Widget:
 
 def show_value(box: w.Widget, spec: FieldSpec, value: Any, design: Any) -> None:
     text = to_text(value, spec.kind)
-    if isinstance(box, w.Dropdown):
+    if isinstance(box, TagsField):
+        box.offer(spec.options(design))
+    elif isinstance(box, AccessField):
+        box.roles.offer(spec.options(design))
+    elif isinstance(box, w.Dropdown):
         options = [""] + (spec.options(design) if spec.kind == "choice" else ["true", "false"])
         if text not in options:
             options.append(text)       # keep showing a value the file holds, even an odd one
@@ -311,9 +377,11 @@ class ListForm:
         if path is None:
             self.saver._say("Choose the item this list belongs to first.", "info")
             return False
+        typed = {spec.path: from_text(self.inputs[spec.path].value, spec.kind)
+                 for spec in self.spec.fields}
+        if self._refuse_duplicate(path, typed):
+            return False
         if self.index is None:
-            typed = {spec.path: from_text(self.inputs[spec.path].value, spec.kind)
-                     for spec in self.spec.fields}
             item = nested(typed)
             ok = self.saver.save([("append", path, item)], f"a new item in {format_key_path(path)}")
             if ok:
@@ -325,6 +393,19 @@ class ListForm:
         for spec in self.spec.fields:
             edits += field_edits(base, spec, get_at(current, spec.path), self.inputs[spec.path].value)
         return self.saver.save(edits, format_key_path(base))
+
+    def _refuse_duplicate(self, path: KeyPath, typed: dict) -> bool:
+        """Say so and refuse, before writing, when the item would repeat another one's key."""
+        items = self.items()
+        other = duplicate_of(self.spec, items, self.index, typed)
+        if other is None:
+            return False
+        fields = ", ".join(spec.label.lower() for spec in self.spec.fields if spec.path in self.spec.unique)
+        self.saver._say(
+            f"{format_key_path(path + (other,))} ({self.spec.label(items[other]).strip()}) already has "
+            f"this {fields}: nothing was saved.\n    fix: change the {fields}, or select that item "
+            "and edit it instead.", "error")
+        return True
 
     def remove(self) -> bool:
         if self.index is None or self.path is None:
