@@ -150,16 +150,23 @@ def _waiver_tab(saver: Saver) -> ListForm:
     return waivers
 
 
-class _FindingsPanel:
-    """The open findings under the form, each with its message and fix; refreshed on every save."""
-
-    LIMIT = 25
+class _Panel:
+    """Read-only HTML drawn from the session, drawn again after every save or reload."""
 
     def __init__(self, saver: Saver):
         self.saver = saver
         self.widget = w.HTML()
         saver.listeners.append(self.load)
         self.load()
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+
+class _FindingsPanel(_Panel):
+    """The open findings under the form, each with its message and fix."""
+
+    LIMIT = 25
 
     def load(self) -> None:
         found = _open_findings(self.saver)
@@ -176,14 +183,8 @@ class _FindingsPanel:
                              "design and writes the file only if it is valid.</small></div>")
 
 
-class _ReportSummary:
+class _ReportSummary(_Panel):
     """Read-only: open findings per step, so the reviewer sees what is left."""
-
-    def __init__(self, saver: Saver):
-        self.saver = saver
-        self.widget = w.HTML()
-        saver.listeners.append(self.load)
-        self.load()
 
     def load(self) -> None:
         findings = list(getattr(self.saver.session, "findings", []) or [])
