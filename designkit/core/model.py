@@ -66,7 +66,8 @@ SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
 class Section(BaseModel):
     """Base of every part of the design: unknown keys are refused, values are checked on set."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True,
+                              defer_build=True)
 
 
 # --------------------------------------------------------------------------- scope
