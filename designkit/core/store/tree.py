@@ -337,9 +337,9 @@ def _put_after(node: Any, key: Any, text: str | None) -> None:
         return
     slot = 2 if isinstance(node, CommentedMap) else 0
     entry = node.ca.items.setdefault(key, [None, None, None, None])
-    if entry[slot] is not None:
-        head = entry[slot].value.partition("\n")[0]
-        entry[slot] = CommentToken(head + "\n" + text, entry[slot].start_mark, None)
+    if entry[slot] is not None:          # an end-of-line comment, maybe lines after it: keep all
+        kept = entry[slot].value if entry[slot].value.endswith("\n") else entry[slot].value + "\n"
+        entry[slot] = CommentToken(kept + text, entry[slot].start_mark, None)
     else:
         entry[slot] = CommentToken("\n" + text, CommentMark(0), None)
 
