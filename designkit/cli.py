@@ -147,6 +147,34 @@ def check(design: Path, fmt: str, fail_on: str, output: Path | None) -> None:
     sys.exit(code)
 
 
+# ---- capacity (the capacity and failure model)
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text (aligned tables, long cells shortened) or json (every cell whole).")
+def capacity(design: Path, fmt: str) -> None:
+    """Show DESIGN's capacity and failure model: Little's law, retry load, latency budget, availability, FMEA.
+
+    Exit 1 when a latency budget or an availability chain does not add up, 0 otherwise.
+    """
+    import json
+
+    from .capacity import capacity_model, capacity_tables
+    from .capacity.tables import tables_json, tables_text
+    from .core.loader import load_design
+
+    model = capacity_model(load_design(design).design)
+    tables = capacity_tables(model)
+    if fmt == "json":
+        click.echo(json.dumps(tables_json(tables), indent=2, ensure_ascii=False))
+    else:
+        click.echo(tables_text(tables), nl=False)
+    short = [b for b in model.latency_budgets if not b.fits] + [a for a in model.availability_chains if not a.fits]
+    sys.exit(1 if short else 0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning any DesignKitError into a clear message and exit 2."""
     try:

@@ -209,11 +209,17 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
         except (ImportError, AttributeError, OSError):
             mermaid = ""   # diagrams are shown as their Mermaid text
     steps = [(s, result.for_step(s.id)) for s in STEPS]
+    from ..capacity import capacity_model, capacity_tables
+    from .capacity_plot import latency_budget_svg
+
+    capacity = capacity_model(document.design)
+    budget_svg = latency_budget_svg(capacity)
     return _env().get_template("report.html.j2").render(
         design=document.design, path=str(document.path), result=result, counts=result.counts(),
         items=items, failures=list(step_failures or []), steps=[(s, f) for s, f in steps if f],
         waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=_version(),
-        groups=("Response Checklist", "Validation"))
+        groups=("Response Checklist", "Validation"), capacity_tables=capacity_tables(capacity),
+        budget_svg=Markup(budget_svg) if budget_svg else "")
 
 
 __all__ = ["format_json", "format_sarif", "format_text", "render_checklist_md", "render_report_html",

@@ -250,6 +250,7 @@ registry = RuleRegistry()
 
 from . import (  # noqa: E402  (the modules define rules with base.rule; registered below)
     api,
+    capacity,
     data,
     events,
     observability,
@@ -267,7 +268,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
 )
 
 for _module in (sections, scope, data, api, events, security, privilege, secrets, services, persistence,
-                reliability, performance, observability, validation, waivers):
+                reliability, capacity, performance, observability, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
             registry.register(_value)
