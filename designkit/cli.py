@@ -7,6 +7,7 @@ in exactly one place (``main``) and printed without a traceback, exit code 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -71,10 +72,28 @@ def schema(output: Path | None) -> None:
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
         fresh_kernels: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
+    from .batch.progress import TerminalProgress
     from .batch.runner import run_design
 
-    summary = run_design(design, output_dir, jobs=jobs, timeout=timeout,
-                         steps=steps.split(",") if steps else None, fresh_kernels=fresh_kernels)
+    out = click.get_text_stream("stderr")
+    summary = run_design(design, output_dir, jobs=jobs, timeout=timeout, fresh_kernels=fresh_kernels,
+                         steps=steps.split(",") if steps else None, events=TerminalProgress(out))
+    finished = sum(s.status == "ok" for s in summary.steps)
+    if summary.interrupted:
+        click.echo(f"interrupted: every kernel stopped; {finished} steps had finished, no outputs written",
+                   err=True)
+        sys.stderr.flush()
+        os._exit(130)  # at once: the workers' threads may still be unwinding their dead kernels
+    click.echo(f"{finished}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; "
+               f"outputs in {summary.output_dir}", err=True)
+    for record in summary.steps:
+        if record.failure is not None:
+            f = record.failure
+            where = f" (cell {f.cell})" if f.cell is not None else ""
+            click.echo(f"  {f.step}: {f.status}{where}: {f.error}", err=True)
+    for name in ("spec", "checklist", "report"):
+        if name in summary.outputs:
+            click.echo(f"  {name}: {summary.outputs[name]}", err=True)
     sys.exit(summary.exit_code)
 
 
@@ -173,6 +192,30 @@ def capacity(design: Path, fmt: str) -> None:
         click.echo(tables_text(tables), nl=False)
     short = [b for b in model.latency_budgets if not b.fits] + [a for a in model.availability_chains if not a.fits]
     sys.exit(1 if short else 0)
+
+
+# ---- diff (design changes)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
+              show_default=True, help="text, json, SARIF 2.1.0, or markdown (a pull-request comment).")
+@click.option("--fail-on", type=click.Choice(["breaking", "warning", "never"]), default="never",
+              show_default=True, help="Exit 1 when a change at or above this level is found.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None) -> None:
+    """Classify every change from OLD to NEW (files, or git REV:PATH): breaking, warning, info."""
+    from .diff import diff_report
+
+    text, code = diff_report(old, new, fmt=fmt, fail_on=fail_on)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,7 +66,8 @@ SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
 class Section(BaseModel):
     """Base of every part of the design: unknown keys are refused, values are checked on set."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True,
+                              defer_build=True)
 
 
 # --------------------------------------------------------------------------- scope
@@ -977,6 +978,17 @@ class Waiver(Section):
     expires: dt.date | None = None
 
 
+# --------------------------------------------------------------------------- diff settings
+
+
+class DiffSettings(Section):
+    """How ``designkit diff`` classifies changes made to this design (read from the NEW side)."""
+
+    levels: dict[Name, Literal["breaking", "warning", "info"]] = Field(
+        default_factory=dict,
+        description="Level per diff check, by code or name (see docs/diff.md), e.g. {DIFF022: breaking}.")
+
+
 # --------------------------------------------------------------------------- the design
 
 
@@ -999,6 +1011,8 @@ class Design(Section):
     validation: Validation = Field(default_factory=Validation)
     decisions: list[Decision] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    diff: DiffSettings | None = Field(
+        None, description="How `designkit diff` rates changes to this design: {levels: {DIFF022: breaking}}.")
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.data_model.entities if e.name == name), None)
