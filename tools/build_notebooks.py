@@ -51,6 +51,11 @@ def build(step: Step) -> nbformat.NotebookNode:
     if step.id in DIAGRAM_STEPS:
         cells.append(new_markdown_cell("## Diagrams\n\nMermaid text; JupyterLab draws it, and so do Markdown viewers."))
         cells.append(new_code_cell("session.show_diagrams()"))
+    if step.id == "security":
+        cells.append(new_markdown_cell("## Threat model\n\nSTRIDE threats per actor, process, store and flow, derived from "
+                                       "the design: what mitigates each, what is missing (open first). Record decisions "
+                                       "in `threats:`; `designkit threats` and the report show the data-flow diagram."))
+        cells.append(new_code_cell("from designkit.jupyter.tables import threats_table\n\nthreats_table(session.design)"))
     cells.append(new_markdown_cell("## Findings\n\nWhat the checks found in this step, with where (key path and line) and how to fix it. "
                                    "Waived findings are struck through."))
     cells.append(new_code_cell("session.show_findings()"))
@@ -66,6 +71,10 @@ def build(step: Step) -> nbformat.NotebookNode:
     else:
         cells.append(new_markdown_cell("## Result"))
         cells.append(new_code_cell("session.write_result()"))
+    # Stable cell ids (not nbformat's random ones): building twice gives the same file, so a
+    # rebuild shows in git only where a notebook really changed.
+    for i, cell in enumerate(cells):
+        cell.id = f"{step.id.replace('_', '-')}-{i:02d}"
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -82,6 +91,7 @@ def refresh_outputs(path: Path) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        cell.metadata.pop("execution", None)      # kernel timestamps: different on every build
         if not cell.source.startswith(CHECK):
             cell.outputs = []
             cell.execution_count = None
