@@ -114,6 +114,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--large", type=int, default=1000, help="endpoints in the generated design")
     parser.add_argument("--quick", action="store_true", help="designkit run and the floors only, interleaved")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="with --quick: also run designkit from this copy of an earlier tree (PYTHONPATH)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="designkit-bench-"))
     designkit = [str(BIN / "designkit")]
@@ -130,7 +132,7 @@ def main() -> None:
     floor_command = [sys.executable, "-c", floor_script(floor_dir, work / "floor", jobs)]
     same_env = dict(os.environ, DESIGNKIT_NOTEBOOKS=str(floor_dir))
     if args.quick:
-        return quick(args.repeat, designkit, work, floor_command, same_env, jobs, report, lines)
+        return quick(args.repeat, designkit, work, floor_command, same_env, jobs, report, lines, args.before)
 
     run_wall, run_peak = best(args.repeat, designkit + ["run", str(EXAMPLE), "-o", str(work / "run")])
     report("designkit run (example, 11 steps)", run_wall, run_peak)
@@ -174,13 +176,14 @@ def main() -> None:
     ratios = [f"ratio run / papermill loop:             {run_wall / loop_wall:.2f} (target <= 0.35)",
               f"ratio run / floor (fresh kernels):      {run_wall / floor_wall:.2f} (target <= 1.2)",
               f"ratio run / one-cell notebooks, same runner: {run_wall / same_wall:.2f}"]
+    save(lines, ratios, work)
+
+
+def save(lines: list[str], ratios: list[str], work: Path) -> None:
+    """Print the ratios, and write every line to bench/results/run-<date>.txt."""
     for line in ratios:
         print(line)
     lines += ratios
-    save(lines, work)
-
-
-def save(lines: list[str], work: Path) -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     target = results / f"run-{dt.date.today():%Y%m%d}.txt"
@@ -201,8 +204,9 @@ def floor_script(notebooks: Path, out: Path, jobs: int) -> str:
 
 
 def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str], same_env: dict,
-          jobs: int, report, lines: list[str]) -> None:
+          jobs: int, report, lines: list[str], before: Path | None) -> None:
     """`designkit run` against the floors, interleaved run by run; best of ``repeat`` each."""
+    run_before = designkit + ["run", str(EXAMPLE), "-o", str(work / "before")]
     commands = {
         "designkit run (example, 11 steps)": (designkit + ["run", str(EXAMPLE), "-o", str(work / "run")], None),
         f"floor: 11 one-cell notebooks, fresh kernels, {jobs} at once": (floor_command, None),
@@ -213,6 +217,8 @@ def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str
         "11 one-cell notebooks through designkit run": (
             designkit + ["run", str(EXAMPLE), "-o", str(work / "floor2")], same_env),
     }
+    if before is not None:  # kernels inherit PYTHONPATH, so they import the earlier tree too
+        commands[f"designkit run from {before}"] = (run_before, dict(os.environ, PYTHONPATH=str(before.resolve())))
     runs: dict[str, list] = {label: [] for label in commands}
     for _ in range(repeat):
         for label, (command, env) in commands.items():
@@ -224,14 +230,13 @@ def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str
     for label, measured in runs.items():
         walls[label] = min(w for w, _ in measured)
         report(label, walls[label], max(p for _, p in measured))
-    run_wall, floor_wall, strict_wall, same_wall = walls.values()
-    ratios = [f"ratio run / floor (fresh kernels):      {run_wall / floor_wall:.2f} (target <= 1.2)",
+    run_wall, floor_wall, strict_wall, same_wall, *before_wall = walls.values()
+    ratios = [*(f"ratio earlier tree's run / floor: {w / floor_wall:.2f}; / floor without rfc3987-syntax: "
+                f"{w / strict_wall:.2f}" for w in before_wall),
+              f"ratio run / floor (fresh kernels):      {run_wall / floor_wall:.2f} (target <= 1.2)",
               f"ratio run / floor without rfc3987-syntax: {run_wall / strict_wall:.2f}",
               f"ratio run / one-cell notebooks, same runner: {run_wall / same_wall:.2f}"]
-    for line in ratios:
-        print(line)
-    lines += ratios
-    save(lines, work)
+    save(lines, ratios, work)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ from ..outputs.checked import save_checked
 from .kernels import KernelPool, PoolClosed
 from .progress import RunEvents
 
+# What every step notebook imports (the step session, its forms, the check result it reads back):
+# imported in each worker's kernel as it starts.
+STEP_IMPORTS = ("designkit.jupyter.notebook", "designkit.jupyter.forms", "designkit.rules")
+
 
 def notebooks_dir() -> Path:
     """Where the step notebooks are: $DESIGNKIT_NOTEBOOKS, the source tree, or the install."""
@@ -185,7 +189,7 @@ class Runner:
         try:
             kernel = self.kernels.new()
             try:
-                kernel.start(self.output_dir / "notebooks", preload="designkit.jupyter.notebook")
+                kernel.start(self.output_dir / "notebooks", preload=STEP_IMPORTS)
             except PoolClosed:
                 raise
             except Exception:  # the first step starts a kernel again and reports what fails
