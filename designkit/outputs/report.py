@@ -7,6 +7,7 @@ mermaid script inline.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,8 @@ def _threats_md(document) -> list[str]:
 # --------------------------------------------------------------------------- report.html
 
 
-def _env():
+@functools.cache
+def _env():  # one environment per process, so each template is compiled once
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     return Environment(loader=PackageLoader(__package__, "templates"), undefined=StrictUndefined,
