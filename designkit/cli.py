@@ -41,13 +41,16 @@ def new(name: str, output: Path | None, force: bool) -> None:
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
-def schema(output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def schema(output: Path | None, force: bool) -> None:
     """Print the design file's JSON Schema (for editor autocompletion)."""
     from .core.schema import schema_text
 
     text = schema_text()
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .core.output_guard import guarded_write
+
+        guarded_write(output, text, force=force, by="schema")
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
@@ -68,13 +71,16 @@ def schema(output: Path | None) -> None:
 @click.option("--fresh-kernels", is_flag=True,
               help="Start a new kernel for every step (slower) instead of reusing a worker's kernel "
                    "with its namespace reset.")
+@click.option("--force", is_flag=True,
+              help="Overwrite files in the output folder that designkit did not write.")
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
-        fresh_kernels: bool) -> None:
+        fresh_kernels: bool, force: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
     from .batch.runner import run_design
 
     summary = run_design(design, output_dir, jobs=jobs, timeout=timeout,
-                         steps=steps.split(",") if steps else None, fresh_kernels=fresh_kernels)
+                         steps=steps.split(",") if steps else None, fresh_kernels=fresh_kernels,
+                         force=force)
     sys.exit(summary.exit_code)
 
 
@@ -88,7 +94,8 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
                    "openapi and sql print to standard output without it.")
 @click.option("--dialect", type=click.Choice(["sqlite", "postgresql"]), default="postgresql",
               show_default=True, help="SQL dialect (sql only).")
-def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
+@click.option("--force", is_flag=True, help="Overwrite files designkit did not write.")
+def export(kind: str, design: Path, output: Path | None, dialect: str, force: bool) -> None:
     """Export KIND (an artifact kind: see the choices above) from DESIGN."""
     from .core.loader import load_design
 
@@ -101,7 +108,7 @@ def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
         (text,) = exporter.render(document.design, **options).values()
         click.echo(text, nl=False)
         return
-    for path in exporter.export(document, output, **options):
+    for path in exporter.export(document, output, force=force, **options):
         click.echo(f"wrote {path}")
 
 
@@ -135,13 +142,20 @@ def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool
               show_default=True, help="Exit 1 when a finding at or above this severity is open.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
-def check(design: Path, fmt: str, fail_on: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def check(design: Path, fmt: str, fail_on: str, output: Path | None, force: bool) -> None:
     """Check DESIGN against the rules (no notebooks): exit 0 clean, 1 findings, 2 bad input."""
     from .outputs.check import check_design
 
+    if output:
+        from .core.output_guard import OutputGuard
+
+        OutputGuard(output.parent, protect=[design], force=force).check(output)  # before the work
     text, code = check_design(design, fmt=fmt, fail_on=fail_on)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .core.output_guard import guarded_write
+
+        guarded_write(output, text, protect=[design], force=force, by="check")
     else:
         click.echo(text, nl=False)
     sys.exit(code)
@@ -165,4 +179,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a folder that is missing, read-only, full: the path and the reason
+        if not exc.filename:
+            raise
+        from .core.output_guard import output_error
+
+        click.echo(f"error: {output_error(exc.filename, exc, what='write').format()}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     sys.exit(0)

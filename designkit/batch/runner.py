@@ -417,11 +417,19 @@ def _install_sigterm():
 
 def run_design(design: str | Path, output_dir: str | Path, *, jobs: int | None = None,
                timeout: float = 600, steps: list[str] | None = None, fresh_kernels: bool = False,
-               stream=None) -> RunSummary:
-    """Run the batch and print where the outputs are; see Runner."""
+               stream=None, force: bool = False) -> RunSummary:
+    """Run the batch and print where the outputs are; see Runner.
+
+    The output folder is held for the run (a second run into it is refused), the design and
+    files designkit did not write there are never overwritten (unless ``force``), and what the
+    last run wrote is cleared first: see ``designkit.core.output_guard``.
+    """
+    from ..core.output_guard import run_outputs
+
     runner = Runner(Path(design), Path(output_dir), jobs=jobs, timeout=timeout, steps=steps,
                     fresh_kernels=fresh_kernels, stream=stream)
-    summary = runner.run()
+    with run_outputs(runner.output_dir, runner.design_path, force=force):
+        summary = runner.run()
     out = stream or sys.stderr
     ok = sum(s.status == "ok" for s in summary.steps)
     print(f"{ok}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; outputs in {summary.output_dir}",
