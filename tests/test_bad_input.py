@@ -27,6 +27,16 @@ CASES = {
     "bad-enum": ("name: x\nscope:\n  tier: Q\n", "not allowed", 3),
     "missing-name": ("title: no name\n", "required key 'name'", 1),
     "bad-merge": ("name: x\nscope: {<<: 3}\n", "merge key", 2),
+    # issue 11: two documents are an error, not "the last one wins"
+    "two-documents": ("name: x\n---\nname: y\n", "second YAML document", 2),
+    "two-documents-explicit": ("---\nname: x\n...\n---\nname: y\n", "second YAML document", 4),
+    # .nan/.inf never reach the SQL exporter
+    "nan-bound": ("name: x\ndata_model:\n  entities:\n    - name: A\n      fields:\n"
+                  "        - {name: n, type: integer, minimum: .nan}\n", "finite number", 6),
+    "inf-bound": ("name: x\ndata_model:\n  entities:\n    - name: A\n      fields:\n"
+                  "        - {name: n, type: integer, maximum: -.Inf}\n", "finite number", 6),
+    # YAML 1.2: a key `no:` is the text 'no' (YAML 1.1 read it as false)
+    "yaml11-bool-key": ("name: x\nno: 1\n", "unknown key 'no'", 2),
 }
 
 
@@ -78,3 +88,15 @@ def test_unknown_command_and_option_are_usage_errors():
     assert result.returncode == 2 and "Traceback" not in result.stderr
     result = run_cli("run", "--jobs", "zero", "x.yaml")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_devices_and_fifos_are_refused_at_once(tmp_path, special):
+    import os
+
+    if special == "fifo":
+        special = tmp_path / "design.yaml"
+        os.mkfifo(special)
+    result = run_cli("check", special, timeout=30)  # before the fix: MemoryError, or a hang
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{special}: (top level): is a" in result.stderr and "not a regular file" in result.stderr
