@@ -35,6 +35,8 @@ KeyPath = tuple[str | int, ...]
 
 MAX_BYTES = 64 * 1024 * 1024      # far above any real design; the 10,000-endpoint bench is ~8 MB
 MAX_DEPTH = 64                    # a design nests about 8 deep; anything deeper is an attack or a typo
+DEPTH_MESSAGE = f"nesting is deeper than {MAX_DEPTH} levels"
+DEPTH_FIX = "a design file nests a few levels; check the indentation"
 MAX_NODES = 5_000_000             # total nodes after alias expansion (billion-laughs guard)
 MAX_PROBLEMS = 50                 # report this many validation problems at most
 
@@ -190,10 +192,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         msg = " ".join(x for x in (exc.context, exc.problem) if x) or "not valid YAML"
-        if "nesting depth" in msg:  # libyaml's own limit, met before ours
-            raise DesignFileError.single(
-                file, f"nesting is deeper than libyaml allows ({msg})", line=line,
-                fix="a design file nests a few levels; check the brackets and indentation") from None
+        if "nesting depth" in msg:
+            # libyaml (PyYAML >= 6.0.3) stops very deep flow nesting itself, before our own
+            # depth check sees it: report it as the same refusal.
+            builder._fail(DEPTH_MESSAGE, line or 0, fix=DEPTH_FIX)
         raise DesignFileError.single(
             file, f"YAML syntax error: {msg}", line=line, key_path=format_key_path(builder.path()),
             fix="check indentation and quoting on this line and the one above") from None
@@ -274,8 +276,7 @@ class _Builder:
             is_map = kind is yaml.MappingStartEvent
             self._check_tag(ev.tag, "map" if is_map else "seq", line)
             if len(self.stack) >= MAX_DEPTH:
-                self._fail(f"nesting is deeper than {MAX_DEPTH} levels", line,
-                           fix="a design file nests a few levels; check the indentation")
+                self._fail(DEPTH_MESSAGE, line, fix=DEPTH_FIX)
             self._bump(1, line)
             path = self.path()
             if self.stack:
