@@ -161,6 +161,8 @@ class OutputGuard:
 
     def check_all(self, paths: Iterable[str | Path]) -> None:
         """Check several paths against one read of the manifest (before writing any)."""
+        if self.by == "run":
+            self._adopt_earlier_version_outputs()
         with self._manifest(write=False) as files:
             for path in paths:
                 self.check(path, files)
@@ -217,6 +219,20 @@ class OutputGuard:
                         path.unlink()
                         removed.append(key)
         return removed
+
+    def _adopt_earlier_version_outputs(self) -> None:
+        """A run folder written before manifests existed (its findings.json or run.json names
+        the design it came from, and there is no manifest): its run outputs are designkit's."""
+        if (self.root / MANIFEST).exists():
+            return
+        for marker in ("findings.json", "run.json"):
+            try:
+                data = json.loads((self.root / marker).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and "design" in data:
+                self.adopt(_run_area(self.root))
+                return
 
     def adopt(self, paths: Iterable[str | Path]) -> None:
         """``--force`` on a run: take over existing files in the run's output area."""
@@ -278,8 +294,7 @@ def run_outputs(folder: str | Path, design: str | Path, *, force: bool = False) 
     folder = Path(folder)
     with run_lock(folder):
         guard = OutputGuard(folder, protect=[design], force=force, by="run")
-        existing = _run_area(folder)
-        guard.check_all(existing)          # the design is refused even with force
+        guard.check_all(_run_area(folder))          # the design is refused even with force
         guard.clear_previous_run()
         if force:                          # take over what is left, so this run may replace it
             guard.adopt(_run_area(folder))
