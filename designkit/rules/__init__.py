@@ -252,6 +252,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     api,
     data,
     events,
+    integrity,
     observability,
     performance,
     persistence,
@@ -266,7 +267,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     waivers,
 )
 
-for _module in (sections, scope, data, api, events, security, privilege, secrets, services, persistence,
+for _module in (sections, scope, data, integrity, api, events, security, privilege, secrets, services, persistence,
                 reliability, performance, observability, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
