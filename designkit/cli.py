@@ -166,7 +166,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="designkit", standalone_mode=False)
     except DesignKitError as exc:
-        click.echo(f"error: {exc.format()}", err=True)
+        from .core.terminal import terminal_safe
+
+        click.echo(f"error: {terminal_safe(exc.format())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
