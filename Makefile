@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DESIGN ?= examples/webhook-ingestion/design.yaml
 OUT    ?= out
 
-.PHONY: install run test lab check notebooks schema rules-doc bench lint clean
+.PHONY: install run test lab check notebooks schema rules-doc diff-doc bench lint clean
 
 # Re-install when the dependency list changes; the project itself is installed editable.
 $(STAMP): pyproject.toml
@@ -37,6 +37,9 @@ schema: $(STAMP)     ## regenerate the shipped JSON Schema of the design file
 
 rules-doc: $(STAMP)  ## regenerate docs/rules.md from the rule registry
 	$(BIN)/python -m designkit.rules --markdown -o docs/rules.md
+
+diff-doc: $(STAMP)   ## regenerate docs/diff.md from the diff check registry
+	$(BIN)/python -m designkit.diff --markdown -o docs/diff.md
 
 bench: $(STAMP)      ## benchmarks (on demand; figures go in bench/README.md)
 	$(BIN)/python bench/run_all.py

@@ -9,6 +9,7 @@ The Python API, for scripts and other tools (the notebooks and the CLI use the s
     designkit.export("openapi", document, "out/openapi.yaml")
     designkit.edit_design("design.yaml", [("set", ("scope", "tier"), "A")])   # atomic, comments kept
     data = designkit.import_openapi("petstore.yaml")       # design data from an OpenAPI file
+    changes = designkit.diff("HEAD~1:design.yaml", "design.yaml")   # what the change breaks
 
 Every error a user can cause is a :class:`DesignKitError` (the tree is drawn in
 ``designkit.core.errors``). The public names are loaded on first use (PEP 562), so
@@ -22,14 +23,14 @@ import importlib
 # name -> the module (below this package) that defines it
 _PUBLIC = {
     "CheckResult": "rules", "Design": "core.model", "DesignDocument": "core.loader",
-    "DesignEditor": "core.store", "DesignFileError": "core.errors", "DesignKitError": "core.errors",
+    "DesignEditor": "core.store", "DiffResult": "diff", "DesignFileError": "core.errors", "DesignKitError": "core.errors",
     "EditError": "core.errors", "Finding": "core.findings", "ImportSourceError": "core.errors",
     "Problem": "core.errors", "RegistryError": "core.errors", "STEPS": "core.steps",
     "StaleDesignError": "core.errors", "Step": "core.steps", "UsageError": "core.errors",
     "edit_design": "core.store", "export": "outputs.exporters", "get_step": "core.steps",
     "import_openapi": "importers", "load_design": "core.loader", "load_design_text": "core.loader",
 }
-__all__ = sorted([*_PUBLIC, "check"])
+__all__ = sorted([*_PUBLIC, "check", "diff"])
 __version__ = "0.1.0"
 
 
@@ -42,6 +43,8 @@ def check(design):
 
 
 def __getattr__(name: str):
+    if name == "diff":       # the subpackage, callable as the function (see designkit.diff)
+        return importlib.import_module(".diff", __name__)
     if name in _PUBLIC:
         value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
         globals()[name] = value

@@ -161,6 +161,30 @@ def check(design: Path, fmt: str, fail_on: str, output: Path | None, force: bool
     sys.exit(code)
 
 
+# ---- diff (design changes)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
+              show_default=True, help="text, json, SARIF 2.1.0, or markdown (a pull-request comment).")
+@click.option("--fail-on", type=click.Choice(["breaking", "warning", "never"]), default="never",
+              show_default=True, help="Exit 1 when a change at or above this level is found.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None) -> None:
+    """Classify every change from OLD to NEW (files, or git REV:PATH): breaking, warning, info."""
+    from .diff import diff_report
+
+    text, code = diff_report(old, new, fmt=fmt, fail_on=fail_on)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning any DesignKitError into a clear message and exit 2."""
     try:

@@ -11,9 +11,9 @@ from conftest import WEBHOOK
 import designkit
 
 PROMISED = ["CheckResult", "Design", "DesignDocument", "DesignEditor", "DesignFileError",
-            "DesignKitError", "EditError", "Finding", "ImportSourceError", "Problem",
+            "DesignKitError", "DiffResult", "EditError", "Finding", "ImportSourceError", "Problem",
             "RegistryError", "STEPS", "StaleDesignError", "Step", "UsageError", "check",
-            "edit_design", "export", "get_step", "import_openapi", "load_design",
+            "diff", "edit_design", "export", "get_step", "import_openapi", "load_design",
             "load_design_text"]
 
 

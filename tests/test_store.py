@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from designkit.core.errors import DesignFileError, StaleDesignError
+from designkit.core.errors import DesignFileError, DesignKitError, EditError, StaleDesignError
 from designkit.core.files import atomic_write
 from designkit.core.loader import load_design
-from designkit.core.store import DesignEditor, edit_design
+from designkit.core.store import Append, DesignEditor, Remove, Set, edit_design
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "webhook-ingestion" / "design.yaml"
 
@@ -171,6 +171,35 @@ def test_edit_design_is_all_or_nothing(design: Path):
     assert design.read_bytes() == before
 
 
+def test_typed_edits_and_tuples_are_the_same_edit(design: Path, tmp_path: Path):
+    other = tmp_path / "other.yaml"
+    shutil.copyfile(design, other)
+    typed = [Set(("scope", "tier"), "B"), Append(("scope", "use_cases"), "Replay a day of events."),
+             Remove(("scope", "use_cases", 0))]
+    tuples = [("set", ("scope", "tier"), "B"), ("append", ("scope", "use_cases"), "Replay a day of events."),
+              ("remove", ("scope", "use_cases", 0), None)]
+    edit_design(design, typed)
+    edit_design(other, tuples)
+    assert design.read_text() == other.read_text()
+    assert load_design(design).design.scope.use_cases[-1] == "Replay a day of events."
+
+
+@pytest.mark.parametrize("edits, message", [
+    ([("rename", ("scope", "tier"), "B")], "unknown edit 'rename'"),
+    ([Remove(("scope", "no_such_key"))], "scope.no_such_key: not in the design"),
+    ([Set(("api", "endpoints", 999, "auth"), "public")], "no item 999"),
+    ([Set(("scope", "tier", "x"), "B")], "scope.tier is not a mapping or a list"),
+    ([Set(("scope", "tier"), object())], "cannot be written to a design file"),
+    ([Append(("scope", "tier"), "B")], "scope.tier is not a list"),
+])
+def test_a_bad_edit_is_an_edit_error_and_nothing_is_written(design: Path, edits, message):
+    before = design.read_bytes()
+    with pytest.raises(EditError, match=message) as caught:
+        edit_design(design, edits)
+    assert isinstance(caught.value, DesignKitError) and isinstance(caught.value, KeyError)
+    assert design.read_bytes() == before
+
+
 def test_unusual_formatting_outside_the_edit_is_kept(tmp_path: Path):
     # 4-space mappings, a plain scalar folded over two lines, and odd spacing: ruamel would
     # rewrite these; the splice keeps them because the edit does not touch them.
@@ -222,8 +251,9 @@ def test_crash_between_write_and_rename_leaves_the_old_file(design: Path, monkey
         raise OSError("simulated crash")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(DesignFileError, match="simulated crash") as caught:   # named, not a traceback
         editor.save()
+    assert str(design) in str(caught.value)
     assert design.read_bytes() == before
     assert not list(design.parent.glob(".*.tmp"))
 
@@ -332,7 +362,7 @@ def test_large_design_save_changes_only_the_edited_lines(large: Path, tmp_path: 
     apply(editor, edits)
     document = editor.save()
     after = large.read_text()
-    assert editor._tree is None, "the edit should not need the whole file's round trip"
+    assert editor.mode == "regions", "the edit should not need the whole file's round trip"
     assert changed_lines(before, after) == ["-     auth: user-oidc", "+     auth: public",
                                             "+     public_justification: Open data."]
     assert document.design.model_dump() == whole_file_result_from(before, edits, tmp_path)
@@ -355,7 +385,7 @@ def test_large_design_append_and_remove_in_the_middle_keep_all_comments(large: P
     apply(editor, edits)
     editor.save()
     after = large.read_text()
-    assert editor._tree is None
+    assert editor.mode == "regions"
     assert comment_lines(after) == comment_lines(before)
     assert "- id: deleteItem6" not in after
     assert "    - not_found\n    - validation_failed\n    idempotency:\n      strategy: transactional\n" \
@@ -389,7 +419,7 @@ def test_edit_inside_a_flow_style_item_keeps_its_line_style_and_comments(design:
     apply(editor, edits)
     editor.save()
     after = design.read_text()
-    assert editor._tree is None
+    assert editor.mode == "regions"
     assert changed_lines(before, after) == [
         "-         - {name: provider, in: query, type: enum, enum: [stripe, adyen]}",
         "+         - {name: provider, in: query, type: enum, enum: [stripe, adyen, paypal]}"]
@@ -408,7 +438,7 @@ def test_a_flow_style_list_falls_back_to_its_section(tmp_path: Path):
     path.write_text(source)
     editor = DesignEditor.open(path)
     editor.set(("scope", "use_cases", 1), "third")
-    assert [r.path for r in editor._regions] == [("scope",)]
+    assert [r.path for r in editor._regions.regions] == [("scope",)]
     editor.save()
     assert changed_lines(source, path.read_text()) == [
         "-   use_cases: [first, second]   # keep me", "+   use_cases: [first, third]    # keep me"]
@@ -422,7 +452,7 @@ def test_editing_an_anchored_value_falls_back_to_the_whole_file(large: Path, tmp
     editor = DesignEditor.open(large)
     apply(editor, edits)
     editor.save()
-    assert editor._tree is not None
+    assert editor.mode == "whole file"
     assert comment_lines(large.read_text()) == comment_lines(before)
     assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
 
@@ -433,7 +463,7 @@ def test_removing_an_item_that_holds_anchors_falls_back_to_the_whole_file(large:
     editor = DesignEditor.open(large)
     apply(editor, edits)
     editor.save()                         # its siblings alias its rate limit: ruamel moves the anchor
-    assert editor._tree is not None
+    assert editor.mode == "whole file"
     assert "  # resource 7\n" in large.read_text()
     assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
 
@@ -448,7 +478,7 @@ def test_a_new_section_and_edits_across_regions_fall_back_and_still_save(large: 
              ("set", ("decisions",), [{"id": "ADR-1", "title": "t", "status": "proposed"}])]
     editor = DesignEditor.open(large)
     apply(editor, edits)
-    assert editor._tree is not None       # index 300 is past the file's list, decisions is new
+    assert editor.mode == "whole file"       # index 300 is past the file's list, decisions is new
     editor.save()
     assert comment_lines(large.read_text()) == comment_lines(before)
     assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)

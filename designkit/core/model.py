@@ -973,6 +973,17 @@ class Waiver(Section):
     expires: dt.date | None = None
 
 
+# --------------------------------------------------------------------------- diff settings
+
+
+class DiffSettings(Section):
+    """How ``designkit diff`` classifies changes made to this design (read from the NEW side)."""
+
+    levels: dict[Name, Literal["breaking", "warning", "info"]] = Field(
+        default_factory=dict,
+        description="Level per diff check, by code or name (see docs/diff.md), e.g. {DIFF022: breaking}.")
+
+
 # --------------------------------------------------------------------------- the design
 
 
@@ -995,6 +1006,8 @@ class Design(Section):
     validation: Validation = Field(default_factory=Validation)
     decisions: list[Decision] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    diff: DiffSettings | None = Field(
+        None, description="How `designkit diff` rates changes to this design: {levels: {DIFF022: breaking}}.")
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.data_model.entities if e.name == name), None)

@@ -1,0 +1,101 @@
+"""Measure ``designkit diff`` on two 1,000-endpoint designs: wall time, peak memory, and where time goes.
+
+    .venv/bin/python bench/bench_diff.py                 # 1,000 endpoints, 5 runs
+    .venv/bin/python bench/bench_diff.py 1000 10000 --runs 3
+
+OLD is a clean generated design (``bench/gen_design.py``); NEW is OLD with every tenth endpoint
+removed, every fourth resource's input title narrowed (max_length 200 -> 100) and every eighth
+resource's quantity maximum lowered, so the diff has real work to report. Each run is a fresh
+process (``python -m designkit diff OLD NEW --format json``); wall time is the median, peak
+memory the largest max RSS ``os.wait4`` reports. The in-process split (load both, compare)
+comes from one extra run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_design import generate_design  # noqa: E402
+
+
+def mutate(design: dict) -> dict:
+    """NEW: endpoints removed, request fields narrowed, bounds lowered (deterministic)."""
+    api = design["api"]
+    api["endpoints"] = [e for i, e in enumerate(api["endpoints"]) if i % 10 != 9]
+    for i, schema in enumerate(api["schemas"]):
+        for f in schema["fields"]:
+            if i % 4 == 0 and f["name"] == "title":
+                f["max_length"] = 100
+            if i % 8 == 0 and f["name"] == "quantity":
+                f["maximum"] = 1000
+    return design
+
+
+def write_pair(n: int, folder: Path) -> tuple[Path, Path]:
+    old, new = folder / f"old-{n}.yaml", folder / f"new-{n}.yaml"
+    dump = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    old.write_text(yaml.dump(generate_design(n), Dumper=dump, sort_keys=False), encoding="utf-8")
+    new.write_text(yaml.dump(mutate(generate_design(n)), Dumper=dump, sort_keys=False), encoding="utf-8")
+    return old, new
+
+
+def measure(old: Path, new: Path, runs: int) -> tuple[float, float, dict]:
+    walls, peaks, counts = [], [], {}
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "designkit", "diff", str(old), str(new), "--format", "json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - start)
+        peaks.append(usage.ru_maxrss / 1024)   # KiB -> MiB on Linux
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"designkit diff failed on {old} {new}")
+        counts = json.loads(out)["counts"]
+    return statistics.median(walls), max(peaks), counts
+
+
+def split(old: Path, new: Path) -> tuple[float, float]:
+    """Seconds to load both designs, and to compare them, in this process."""
+    from designkit.core.loader import load_design
+    from designkit.diff import run_diff
+
+    start = time.perf_counter()
+    a, b = load_design(old), load_design(new)
+    loaded = time.perf_counter()
+    run_diff(a, b)
+    return loaded - start, time.perf_counter() - loaded
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    print("| endpoints | files (old + new) | changes | wall (median) | peak RSS | load both | compare |")
+    print("|---:|---:|---|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            old, new = write_pair(n, Path(tmp))
+            wall, peak, counts = measure(old, new, args.runs)
+            load, compare = split(old, new)
+            size = (old.stat().st_size + new.stat().st_size) / 1e6
+            found = ", ".join(f"{v} {k}" for k, v in counts.items())
+            print(f"| {n:,} | {size:.2f} MB | {found} | {wall:.2f} s | {peak:.0f} MiB | {load:.2f} s | {compare:.3f} s |",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

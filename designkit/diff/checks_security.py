@@ -1,0 +1,296 @@
+"""Who may call what, how often, and what is kept of it: auth, authorization, limits, idempotency, audit."""
+
+from __future__ import annotations
+
+from ..core.durations import leading_duration, parse_rate
+from .base import Hit, check
+
+
+def _surfaces(ctx):
+    """Endpoints and channels in both designs: (label, old, new, old key path, new key path)."""
+    for p in ctx.endpoint_pairs:
+        yield p.label, p.old, p.new, p.old_path, p.new_path
+    for o, n, okp, nkp in ctx.iter_named(lambda d: d.api.channels, ("api", "channels")):
+        yield f"channel {n.name}", o, n, okp, nkp
+
+
+def _open(auth) -> bool:
+    return auth is None or auth == "public"
+
+
+@check("DIFF061", "auth-removed", "breaking", area="security")
+def auth_removed(ctx):
+    """An endpoint or channel that required authentication is now public (or names no scheme).
+
+    Why: anyone can call it; whatever it reads or changes is exposed to the internet.
+    Fix: restore the auth scheme; if it must be public, write `public_justification` and make
+    sure it exposes nothing private.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if not _open(o.auth) and _open(n.auth):
+            yield Hit(f"{label}: authentication removed (was {o.auth}, now {n.auth or 'none'})",
+                      old=(*okp, "auth"), new=(*nkp, "auth") if n.auth else nkp)
+
+
+@check("DIFF062", "auth-scheme-changed", "breaking", area="security")
+def auth_scheme_changed(ctx):
+    """An endpoint or channel now takes another authentication scheme.
+
+    Why: clients present the old credentials (an API key where an OAuth token is now required) and get 401.
+    Fix: accept both schemes during a migration window, announced to clients.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if not _open(o.auth) and not _open(n.auth) and o.auth != n.auth:
+            yield Hit(f"{label}: authentication changed from {o.auth} to {n.auth}",
+                      old=(*okp, "auth"), new=(*nkp, "auth"))
+
+
+def _rule(x):
+    a = x.authorization
+    return a if a is not None and (a.roles or a.scopes or a.condition) else None
+
+
+@check("DIFF063", "authorization-removed", "breaking", area="security")
+def authorization_removed(ctx):
+    """An endpoint or channel lost its authorization rule.
+
+    Why: any authenticated caller may now use it, whatever their role or whoever owns the data.
+    Fix: restore the rule (`authorization: {roles: [...]}`, or the ownership condition).
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if _rule(o) and not _rule(n):
+            yield Hit(f"{label}: authorization rule removed (was: {_rule(o)})",
+                      old=(*okp, "authorization"), new=nkp)
+
+
+@check("DIFF064", "roles-widened", "warning", area="security")
+def roles_widened(ctx):
+    """More roles may now call an endpoint or use a channel.
+
+    Why: a widened grant is how privileges creep; the new roles should be a decision, not a side effect.
+    Fix: confirm the new roles need it; otherwise keep the old list.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if _rule(o) and _rule(n) and o.authorization.roles:
+            added = [r for r in n.authorization.roles if r not in o.authorization.roles]
+            if added:
+                yield Hit(f"{label}: role(s) {', '.join(added)} may now call it",
+                          old=(*okp, "authorization"), new=(*nkp, "authorization"))
+
+
+@check("DIFF065", "roles-narrowed", "breaking", area="security")
+def roles_narrowed(ctx):
+    """Fewer roles may call an endpoint or use a channel.
+
+    Why: callers with the dropped roles now get 403.
+    Fix: confirm nobody with those roles still needs it, and tell them before the release.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if _rule(o) and _rule(n) and n.authorization.roles:
+            gone = [r for r in o.authorization.roles if r not in n.authorization.roles]
+            if gone:
+                yield Hit(f"{label}: role(s) {', '.join(gone)} may no longer call it",
+                          old=(*okp, "authorization"), new=(*nkp, "authorization"))
+
+
+@check("DIFF066", "scopes-loosened", "warning", area="security")
+def scopes_loosened(ctx):
+    """An endpoint or channel requires fewer OAuth scopes than before.
+
+    Why: tokens granted for less now reach it; a token meant to read may now write.
+    Fix: keep the scope, or confirm that every token without it may do this.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if _rule(o) and _rule(n):
+            gone = [s for s in o.authorization.scopes if s not in n.authorization.scopes]
+            if gone:
+                yield Hit(f"{label}: scope(s) {', '.join(gone)} no longer required",
+                          old=(*okp, "authorization"), new=(*nkp, "authorization"))
+
+
+@check("DIFF067", "scopes-added", "breaking", area="security")
+def scopes_added(ctx):
+    """An endpoint or channel requires an OAuth scope it did not require.
+
+    Why: existing tokens lack the scope and get 403 until users grant it again.
+    Fix: roll the scope out to clients' tokens first, then require it.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if _rule(n):
+            old = o.authorization.scopes if o.authorization else []
+            added = [s for s in n.authorization.scopes if s not in old]
+            if added:
+                yield Hit(f"{label}: now requires scope(s) {', '.join(added)}",
+                          old=okp, new=(*nkp, "authorization"))
+
+
+@check("DIFF068", "ownership-condition-removed", "breaking", area="security")
+def ownership_condition_removed(ctx):
+    """An authorization rule lost its condition (the owner, the tenant, the author).
+
+    Why: with the role alone, any holder of the role reaches every record, not just their own
+    (broken object-level authorization).
+    Fix: restore the condition, or justify in a decision why every holder may see every record.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if _rule(o) and o.authorization.condition and _rule(n) and not n.authorization.condition:
+            yield Hit(f"{label}: condition {o.authorization.condition!r} removed",
+                      old=(*okp, "authorization"), new=(*nkp, "authorization"))
+
+
+@check("DIFF069", "auth-scheme-removed", "breaking", area="security")
+def auth_scheme_removed(ctx):
+    """An authentication scheme was removed from security.authentication.
+
+    Why: clients that authenticate with it are locked out.
+    Fix: keep the scheme until no client uses it; move clients to its replacement first.
+    """
+    for i, s in ctx.named(lambda d: d.security.authentication).removed:
+        yield Hit(f"authentication scheme {s.name} ({s.type}) was removed",
+                  old=("security", "authentication", i))
+
+
+@check("DIFF070", "default-allow", "breaking", area="security")
+def default_allow(ctx):
+    """Authorization now allows by default, or no longer has a model.
+
+    Why: anything without an explicit rule is open; a forgotten rule becomes a hole instead of a 403.
+    Fix: keep `default: deny` and give each endpoint its rule.
+    """
+    o, n = ctx.old.security.authorization, ctx.new.security.authorization
+    at = ("security", "authorization")
+    if o and o.default == "deny" and o.model != "none" and n and (n.default == "allow" or n.model == "none"):
+        what = "default allow" if n.default == "allow" else "model none"
+        yield Hit(f"authorization is now {what}", old=at, new=at)
+
+
+# --------------------------------------------------------------------------- rate limits
+
+
+def _limits(ctx):
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        yield label, o.rate_limit, n.rate_limit, (*okp, "rate_limit"), (*nkp, "rate_limit"), nkp
+    at = ("security", "default_rate_limit")
+    yield ("the default rate limit", ctx.old.security.default_rate_limit, ctx.new.security.default_rate_limit,
+           at, at, ("security",))
+
+
+@check("DIFF071", "rate-limit-removed", "warning", area="security")
+def rate_limit_removed(ctx):
+    """A rate limit was removed.
+
+    Why: one client (or an attacker) can now exhaust the service, its database or its bill.
+    Fix: keep a limit; raise it if it was too low.
+    """
+    for label, o, n, okp, _, parent in _limits(ctx):
+        if o is not None and n is None:
+            yield Hit(f"{label}: rate limit {o.limit} removed", old=okp, new=parent)
+
+
+@check("DIFF072", "rate-limit-raised", "warning", area="security")
+def rate_limit_raised(ctx):
+    """A rate limit was raised.
+
+    Why: more load per client reaches the service; the capacity plan and dependencies' quotas
+    must allow it.
+    Fix: check the capacity numbers and the dependencies' limits against the new rate.
+    """
+    for label, o, n, okp, nkp, _ in _limits(ctx):
+        if o and n and (parse_rate(o.limit) or 0) < (parse_rate(n.limit) or 0) and parse_rate(o.limit):
+            yield Hit(f"{label}: rate limit raised from {o.limit} to {n.limit}", old=okp, new=(*nkp, "limit"))
+
+
+@check("DIFF073", "rate-limit-lowered", "warning", area="security")
+def rate_limit_lowered(ctx):
+    """A rate limit was lowered.
+
+    Why: clients that stayed under the old limit are now throttled with 429.
+    Fix: check real traffic per client against the new limit before lowering it.
+    """
+    for label, o, n, okp, nkp, _ in _limits(ctx):
+        if o and n and parse_rate(n.limit) is not None and (parse_rate(o.limit) or 0) > parse_rate(n.limit):
+            yield Hit(f"{label}: rate limit lowered from {o.limit} to {n.limit}", old=okp, new=(*nkp, "limit"))
+
+
+# --------------------------------------------------------------------------- idempotency and audit
+
+
+@check("DIFF074", "idempotency-removed", "breaking", area="security")
+def idempotency_removed(ctx):
+    """An endpoint lost its idempotency.
+
+    Why: clients and proxies retry on timeouts; every retry now repeats the effect (a second charge).
+    Fix: keep the idempotency key (or the natural key) and its store.
+    """
+    for p in ctx.endpoint_pairs:
+        if p.old.idempotency and not p.new.idempotency:
+            yield Hit(f"{p.label}: idempotency ({p.old.idempotency.strategy}) removed",
+                      old=(*p.old_path, "idempotency"), new=p.new_path)
+
+
+@check("DIFF075", "idempotency-key-changed", "breaking", area="security")
+def idempotency_key_changed(ctx):
+    """Where an endpoint reads its idempotency key (or its strategy) changed.
+
+    Why: clients send the key where it was; the server no longer sees it, and retries repeat the effect.
+    Fix: read the key from both places for a release.
+    """
+    for p in ctx.endpoint_pairs:
+        o, n = p.old.idempotency, p.new.idempotency
+        if o and n and (o.strategy != n.strategy or (o.key and n.key != o.key)):
+            was, now = (f"{x.strategy} {x.key or ''}".strip() for x in (o, n))
+            yield Hit(f"{p.label}: idempotency changed from {was} to {now}",
+                      old=(*p.old_path, "idempotency"), new=(*p.new_path, "idempotency"))
+
+
+@check("DIFF076", "idempotency-ttl-shortened", "warning", area="security")
+def idempotency_ttl_shortened(ctx):
+    """Idempotency keys are kept for less time than before.
+
+    Why: a retry that arrives after the new TTL (a provider retrying for 3 days) is applied twice.
+    Fix: keep keys longer than the longest retry window of any client or provider.
+    """
+    items = [(p.label, p.old.idempotency, p.new.idempotency, (*p.old_path, "idempotency", "ttl"),
+              (*p.new_path, "idempotency", "ttl")) for p in ctx.endpoint_pairs]
+    items += [(f"idempotency store {n.ref}", o, n, (*okp, "ttl"), (*nkp, "ttl"))
+              for o, n, okp, nkp in ctx.iter_named(lambda d: d.persistence.idempotency,
+                                                   ("persistence", "idempotency"), key=lambda s: s.ref)]
+    for label, o, n, okp, nkp in items:
+        old = leading_duration(o.ttl) if o else None
+        new = leading_duration(n.ttl) if n else None
+        if old and new and new < old:
+            yield Hit(f"{label}: idempotency keys kept {n.ttl} instead of {o.ttl}", old=okp, new=nkp)
+
+
+@check("DIFF077", "audit-removed", "warning", area="security")
+def audit_removed(ctx):
+    """An audited action is no longer audited.
+
+    Why: the action still happens but leaves no trace; investigations and compliance reviews lose it.
+    Fix: keep `audit` on the endpoint or channel and the event in observability.audit.events.
+    """
+    for label, o, n, okp, nkp in _surfaces(ctx):
+        if o.audit and not n.audit:
+            yield Hit(f"{label} is no longer audited", old=(*okp, "audit"), new=nkp)
+    o, n = ctx.old.observability.audit, ctx.new.observability.audit
+    if o:
+        for k, event in enumerate(o.events):
+            if not n or event not in n.events:
+                yield Hit(f"audit event {event!r} is no longer recorded", old=("observability", "audit", "events", k),
+                          new=("observability", "audit") if n else ("observability",))
+
+
+@check("DIFF078", "log-redaction-removed", "warning", area="security")
+def log_redaction_removed(ctx):
+    """A field is no longer redacted from logs.
+
+    Why: its values (an e-mail address, a token) now land in log storage, which is kept longer and
+    read by more people than the database.
+    Fix: keep the field in observability.logs.redact.
+    """
+    o, n = ctx.old.observability.logs, ctx.new.observability.logs
+    if o:
+        for k, name in enumerate(o.redact):
+            if not n or name not in n.redact:
+                yield Hit(f"{name} is no longer redacted from logs", old=("observability", "logs", "redact", k),
+                          new=("observability", "logs") if n else ("observability",))
