@@ -1,52 +1,138 @@
 """Measure ``designkit check`` as a whole process: wall time and peak memory per design size.
 
-    .venv/bin/python bench/bench_check.py            # 100, 1,000 and 10,000 endpoints, 5 runs each
+    .venv/bin/python bench/bench_check.py                 # example, 100, 1,000, 10,000 endpoints, 5 runs
+    .venv/bin/python bench/bench_check.py --record        # ... and keep the figures in bench/results/check.json
+    .venv/bin/python bench/bench_check.py --compare       # re-measure; exit 1 if a figure is 20% worse
 
-Each run is a fresh process (``python -m designkit check FILE``); wall time is the median of the
-runs, peak memory the largest max RSS reported by ``os.wait4`` for that child.
+Each run is a fresh process (``python -m designkit check FILE``) after one untimed warm-up run
+(bytecode, the compiled model cache, the page cache); wall time is the median of the runs, peak
+memory the largest max RSS reported by ``os.wait4`` for that child. The runs of the sizes are
+interleaved (example, 100, 1,000, 10,000, example, ...) so that a burst of load on this shared
+machine lands on every size alike. CPU time (user + system) is printed too: load disturbs it far
+less than wall time. ``--compare`` measures the sizes of the last recorded table
+and fails when a median wall or CPU time or a peak memory is more than ``--tolerance`` (20%) above it;
+it is run on demand, never in CI.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
+import datetime as dt
+import json
+import platform
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_design import write_design  # noqa: E402
+from measure import ROOT, child_env, load_average, run_once, summary  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
+RESULTS = Path(__file__).resolve().parent / "results" / "check.json"
+FIGURES = ("wall_s", "cpu_s", "peak_mib")
 
 
-def measure(path: Path, runs: int) -> tuple[float, float]:
-    walls, peaks = [], []
+def designs(sizes: list[int], folder: Path) -> dict[str, Path]:
+    out = {"example": EXAMPLE}
+    for n in sizes:
+        out[str(n)] = write_design(n, folder / f"design-{n}.yaml")
+    return out
+
+
+def measure(paths: dict[str, Path], runs: int, bytecode: bool) -> dict[str, dict]:
+    env = child_env(bytecode)
+    cmd = [sys.executable, "-m", "designkit", "check"]
+    for path in paths.values():
+        run_once([*cmd, str(path)], env=env)          # warm-up, untimed
+    walls: dict[str, list[float]] = {k: [] for k in paths}
+    peaks: dict[str, list[float]] = {k: [] for k in paths}
+    cpus: dict[str, list[float]] = {k: [] for k in paths}
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "designkit", "check", str(path)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - start)
-        peaks.append(usage.ru_maxrss / 1024)   # KiB -> MiB on Linux
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"designkit check failed on {path}")
-    return statistics.median(walls), max(peaks)
+        for key, path in paths.items():
+            wall, peak, cpu = run_once([*cmd, str(path)], env=env)
+            walls[key].append(wall)
+            peaks[key].append(peak)
+            cpus[key].append(cpu)
+    return {key: {"design": key, "bytes": path.stat().st_size,
+                  **summary(walls[key], peaks[key], cpus[key])}
+            for key, path in paths.items()}
+
+
+def label(key: str) -> str:
+    return "example" if key == "example" else f"{int(key):,}"
+
+
+def print_table(rows: dict[str, dict]) -> None:
+    print("| endpoints | file size | wall (median) | best | CPU (median) | peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for key, row in rows.items():
+        print(f"| {label(key)} | {row['bytes'] / 1e6:.2f} MB | {row['wall_s']:.2f} s | "
+              f"{row['best_s']:.2f} s | {row['cpu_s']:.2f} s | {row['peak_mib']:.0f} MiB |")
+
+
+def compare(old: dict, new: dict[str, dict], tolerance: float) -> list[str]:
+    """Lines saying which figures got worse than ``tolerance`` allows (empty: none)."""
+    worse = []
+    print(f"\ncompared with {RESULTS.relative_to(ROOT)} ({old['recorded']}, load then {old['load']})")
+    print("| endpoints | figure | recorded | now | now / recorded |")
+    print("|---:|---|---:|---:|---:|")
+    for key, row in new.items():
+        before = old["rows"].get(key)
+        if before is None:
+            continue
+        for figure in FIGURES:
+            if figure not in before:
+                continue
+            ratio = row[figure] / before[figure] if before[figure] else 1.0
+            flag = " **worse**" if ratio > 1 + tolerance else ""
+            print(f"| {label(key)} | {figure} | {before[figure]} | {row[figure]} | {ratio:.2f}{flag} |")
+            if flag:
+                worse.append(f"{label(key)} {figure}: {before[figure]} -> {row[figure]} ({ratio:.2f}x)")
+    return worse
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000, 10000])
+    parser.add_argument("sizes", nargs="*", type=int, help="endpoint counts (default 100 1000 10000)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--record", action="store_true", help=f"write the figures to {RESULTS.name}")
+    parser.add_argument("--compare", action="store_true",
+                        help=f"compare with {RESULTS.name}; exit 1 when a figure is worse than --tolerance")
+    parser.add_argument("--tolerance", type=float, default=0.2)
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="run the children with PYTHONDONTWRITEBYTECODE=1 (no .pyc, no model cache)")
     args = parser.parse_args(argv)
-    print("| endpoints | file size | wall (median) | peak RSS |")
-    print("|---:|---:|---:|---:|")
+    old = None
+    if args.compare:
+        if not RESULTS.exists():
+            print(f"no recorded figures in {RESULTS}; run with --record first", file=sys.stderr)
+            return 2
+        old = json.loads(RESULTS.read_text(encoding="utf-8"))
+        sizes = args.sizes or [int(k) for k in old["rows"] if k != "example"]
+        runs = args.runs if "--runs" in (argv or sys.argv) else old["runs"]
+    else:
+        sizes, runs = args.sizes or [100, 1000, 10000], args.runs
+    print(f"python {platform.python_version()}, load {load_average()}, {runs} runs, "
+          f"bytecode {'off' if args.no_bytecode else 'on'}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            path = write_design(n, Path(tmp) / f"design-{n}.yaml")
-            wall, peak = measure(path, args.runs)
-            print(f"| {n:,} | {path.stat().st_size / 1e6:.2f} MB | {wall:.2f} s | {peak:.0f} MiB |", flush=True)
+        rows = measure(designs(sizes, Path(tmp)), runs, not args.no_bytecode)
+    print_table(rows)
+    if args.record:
+        record = {"recorded": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                  "command": "python bench/bench_check.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  "python": platform.python_version(), "load": load_average(), "runs": runs,
+                  "bytecode": not args.no_bytecode, "rows": rows}
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        print(f"recorded in {RESULTS.relative_to(ROOT)}")
+    if old is not None:
+        worse = compare(old, rows, args.tolerance)
+        if worse:
+            print(f"\n{len(worse)} figure(s) more than {args.tolerance:.0%} worse than recorded:\n  "
+                  + "\n  ".join(worse), file=sys.stderr)
+            return 1
+        print(f"\nno figure more than {args.tolerance:.0%} worse than recorded")
     return 0
 
 

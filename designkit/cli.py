@@ -7,6 +7,7 @@ in exactly one place (``main``) and printed without a traceback, exit code 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -76,11 +77,28 @@ def schema(output: Path | None, force: bool) -> None:
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
         fresh_kernels: bool, force: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
+    from .batch.progress import TerminalProgress
     from .batch.runner import run_design
 
-    summary = run_design(design, output_dir, jobs=jobs, timeout=timeout,
-                         steps=steps.split(",") if steps else None, fresh_kernels=fresh_kernels,
-                         force=force)
+    out = click.get_text_stream("stderr")
+    summary = run_design(design, output_dir, jobs=jobs, timeout=timeout, fresh_kernels=fresh_kernels,
+                         steps=steps.split(",") if steps else None, events=TerminalProgress(out), force=force)
+    finished = sum(s.status == "ok" for s in summary.steps)
+    if summary.interrupted:
+        click.echo(f"interrupted: every kernel stopped; {finished} steps had finished, no outputs written",
+                   err=True)
+        sys.stderr.flush()
+        os._exit(130)  # at once: the workers' threads may still be unwinding their dead kernels
+    click.echo(f"{finished}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; "
+               f"outputs in {summary.output_dir}", err=True)
+    for record in summary.steps:
+        if record.failure is not None:
+            f = record.failure
+            where = f" (cell {f.cell})" if f.cell is not None else ""
+            click.echo(f"  {f.step}: {f.status}{where}: {f.error}", err=True)
+    for name in ("spec", "checklist", "report"):
+        if name in summary.outputs:
+            click.echo(f"  {name}: {summary.outputs[name]}", err=True)
     sys.exit(summary.exit_code)
 
 

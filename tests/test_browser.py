@@ -73,7 +73,7 @@ def _prepare(tmp: Path) -> Path:
     shutil.copyfile(EXAMPLE, tmp / "design.yaml")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    params.source = 'design_path = "design.yaml"\noutput_dir = "out"'
+    params.source = 'design_path = "design.yaml"\noutput_dir = "out"\nchecked = ""'
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     for cell in nb.cells:

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from designkit.core.loader import load_design, load_design_text
+from designkit.core.steps import StepFailure
 from designkit.outputs.checklist import evaluate_checklist
 from designkit.rules import run_checks
 
@@ -24,7 +25,7 @@ SEED_TEXTS = [
 
 def _items(path, failures=None):
     doc = load_design(path)
-    return evaluate_checklist(doc, run_checks(doc), step_failures=failures)
+    return evaluate_checklist(doc, run_checks(doc), step_failures=failures or ())
 
 
 def test_items_are_the_seed_lines_in_order():
@@ -53,7 +54,7 @@ def test_draft_items_are_not_met_with_fix_risk_and_plan():
 
 
 def test_a_failed_step_makes_its_items_not_met_with_the_failure_as_evidence():
-    failure = {"step": "reliability", "notebook": "07_reliability.ipynb", "cell": 3, "error": "ValueError: boom"}
+    failure = StepFailure("reliability", "07_reliability.ipynb", 3, "raise ValueError('boom')", "ValueError", "boom")
     items = {i.id: i for i in _items(WEBHOOK, [failure])}
     for item_id in ("failure-modes", "failure-modes-explicit"):
         assert items[item_id].status == "not met"

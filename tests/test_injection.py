@@ -121,7 +121,10 @@ def test_checklist_md_breaks_javascript_links(tmp_path):
         "title: Webhook ingestion with replay protection",
         "title: \"[click](javascript:alert(document.cookie)) <img src=x onerror=alert(1)>\"")
     design.write_text(text, encoding="utf-8")
-    written = write_outputs(load_design(design), tmp_path / "out", artifacts=False)
+    from designkit.rules import run_checks
+
+    document = load_design(design)
+    written = write_outputs(document, tmp_path / "out", result=run_checks(document), artifacts=False)
     html = render(written["checklist"].read_text(encoding="utf-8"))
     assert not dangerous(html) and "javascript:" not in html.split("href=")[-1][:20]
 

@@ -26,6 +26,13 @@ from designkit.core.output_guard import (
 from designkit.outputs.assemble import write_outputs
 
 
+def _write(design, out, artifacts=True):
+    from designkit.rules import run_checks
+
+    document = load_design(design)
+    return write_outputs(document, out, result=run_checks(document), artifacts=artifacts)
+
+
 @pytest.fixture
 def design(tmp_path):
     path = tmp_path / "d.yaml"
@@ -103,7 +110,7 @@ def test_a_run_clears_what_the_last_run_wrote_and_only_that(tmp_path):
     first = tmp_path / "first.yaml"
     shutil.copy(WEBHOOK, first)
     with run_outputs(out, first):
-        write_outputs(load_design(first), out)
+        _write(first, out)
     stale = out / "artifacts" / "adr" / "0002-publish-through-a-transactional-outbox.md"
     assert stale.exists()
     edited = out / "checklist.md"
@@ -115,11 +122,11 @@ def test_a_run_clears_what_the_last_run_wrote_and_only_that(tmp_path):
     second.write_text(text[:text.index("\ndecisions:")] + "\n", encoding="utf-8")
     with pytest.raises(OutputRefusedError, match="changed since designkit wrote it"):
         with run_outputs(out, second):
-            write_outputs(load_design(second), out)
+            _write(second, out)
     assert edited.read_text() == "my own notes on the checklist\n"
     edited.unlink()
     with run_outputs(out, second):
-        written = write_outputs(load_design(second), out)
+        written = _write(second, out)
     assert not stale.exists()  # the first design's decision record is gone
     assert mine.read_text() == "mine\n"  # never designkit's: never touched
     manifest = json.loads((out / MANIFEST).read_text())["files"]
@@ -143,7 +150,7 @@ def test_force_takes_over_files_but_never_the_design(tmp_path):
     shutil.copy(WEBHOOK, other)
     design.unlink()
     with run_outputs(out, other, force=True):
-        write_outputs(load_design(other), out)
+        _write(other, out)
     assert (out / "spec.yaml").read_text() != "someone's spec\n"
 
 
@@ -179,7 +186,27 @@ def test_a_run_folder_from_before_manifests_is_taken_over(tmp_path):
     (out / "README.md").write_text("mine\n")
     design = tmp_path / "d.yaml"
     shutil.copy(WEBHOOK, design)
-    write_outputs(load_design(design), out)
+    _write(design, out)
     assert (out / "spec.yaml").read_text() != "# Architecture spec: old\n"
     assert (out / "README.md").read_text() == "mine\n"
     assert "spec.yaml" in json.loads((out / MANIFEST).read_text())["files"]
+
+
+def test_a_run_killed_before_it_recorded_its_files_does_not_block_the_next(tmp_path):
+    out = tmp_path / "out"
+    design = tmp_path / "d.yaml"
+    shutil.copy(WEBHOOK, design)
+    with pytest.raises(KeyboardInterrupt):
+        with run_outputs(out, design) as guard:
+            (out / "notebooks").mkdir()
+            (out / "notebooks" / "01_scope.ipynb").write_text("{}")
+            guard.record = lambda paths: None  # as if killed (SIGKILL) before the run recorded
+            guard.mark_run = lambda pending: None
+            raise KeyboardInterrupt
+    with run_outputs(out, design):  # the leftovers are the killed run's: taken over, cleared
+        pass
+    assert not (out / "notebooks" / "01_scope.ipynb").exists()
+    (out / "notebooks" / "mine.ipynb").write_text("{}")  # after a clean end: a file of the user's
+    with pytest.raises(OutputRefusedError, match="did not write it"):
+        with run_outputs(out, design):
+            pass

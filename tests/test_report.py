@@ -6,13 +6,14 @@ import re
 from pathlib import Path
 
 from designkit.core.loader import load_design, load_design_text
+from designkit.core.steps import StepFailure
 from designkit.outputs.checklist import evaluate_checklist
 from designkit.outputs.report import render_checklist_md, render_report_html
 from designkit.rules import run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAFT = ROOT / "examples" / "incomplete-draft" / "design.yaml"
-FAILURE = {"step": "api", "notebook": "03_api.ipynb", "cell": 4, "error": "KeyError: 'x'"}
+FAILURE = StepFailure("api", "03_api.ipynb", 4, "session.design.api['x']", "KeyError", "'x'")
 
 HOSTILE = """\
 name: evil
@@ -28,7 +29,7 @@ waivers:
 
 def _render(doc, failures=None, diagrams=None):
     result = run_checks(doc)
-    items = evaluate_checklist(doc, result, failures)
+    items = evaluate_checklist(doc, result, failures or ())
     return (render_checklist_md(doc, result, items, failures),
             render_report_html(doc, result, items, failures, diagrams=diagrams), result)
 

@@ -68,7 +68,7 @@ class Section(BaseModel):
     and a number is finite (``.nan``/``.inf`` would become DDL no database accepts)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True,
-                              allow_inf_nan=False)
+                              allow_inf_nan=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- scope
@@ -370,6 +370,16 @@ class CapabilityUrl(Section):
     checksum: Literal["md5", "sha1", "sha256", "crc32c"] | None = Field(
         None, description="Uploads: the checksum bound into the signature.")
     single_use: bool = False
+    revocable: bool = Field(
+        False, description="capability: checked against our records on every use, so it can be revoked "
+                           "before it expires (a presigned URL cannot be).")
+
+    @model_validator(mode="after")
+    def _only_our_links_revoke(self):
+        if self.revocable and self.kind != "capability":
+            raise ValueError("a presigned URL cannot be revoked once signed; `revocable: true` applies to "
+                             "`kind: capability` (our own link, checked on every use)")
+        return self
 
 
 class Endpoint(Section):

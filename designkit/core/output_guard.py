@@ -34,6 +34,7 @@ from .files import atomic_write
 MANIFEST = ".designkit-manifest.json"
 MANIFEST_LOCK = ".designkit-manifest.lock"
 HIDDEN = (MANIFEST, MANIFEST_LOCK)
+_PENDING = ".run-in-progress"  # a manifest entry while a run writes (no file has this name)
 
 
 class OutputRefusedError(DesignKitError):
@@ -222,8 +223,12 @@ class OutputGuard:
 
     def _adopt_earlier_version_outputs(self) -> None:
         """A run folder written before manifests existed (its findings.json or run.json names
-        the design it came from, and there is no manifest): its run outputs are designkit's."""
+        the design it came from, and there is no manifest), or by a run that was killed before
+        it could record its files (the manifest still marks it pending): its run outputs are
+        designkit's."""
         if (self.root / MANIFEST).exists():
+            if self._read_manifest().get(_PENDING):
+                self.adopt(_run_area(self.root))
             return
         for marker in ("findings.json", "run.json"):
             try:
@@ -233,6 +238,14 @@ class OutputGuard:
             if isinstance(data, dict) and "design" in data:
                 self.adopt(_run_area(self.root))
                 return
+
+    def mark_run(self, pending: bool) -> None:
+        """Mark a run as under way (its files are recorded when it ends) or ended."""
+        with self._manifest(write=True) as files:
+            if pending:
+                files[_PENDING] = {"by": "run-in-progress"}
+            else:
+                files.pop(_PENDING, None)
 
     def adopt(self, paths: Iterable[str | Path]) -> None:
         """``--force`` on a run: take over existing files in the run's output area."""
@@ -298,10 +311,12 @@ def run_outputs(folder: str | Path, design: str | Path, *, force: bool = False) 
         guard.clear_previous_run()
         if force:                          # take over what is left, so this run may replace it
             guard.adopt(_run_area(folder))
+        guard.mark_run(pending=True)
         try:
             yield guard
         finally:
             guard.record(p for p in _run_area(folder) if p.is_file())
+            guard.mark_run(pending=False)
 
 
 __all__ = ["MANIFEST", "RUN_FILES", "RUN_FOLDERS", "OutputFolderBusyError", "OutputGuard",

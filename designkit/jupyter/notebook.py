@@ -1,5 +1,10 @@
 """The step session that a notebook drives: load the design, show it, refresh it, write the result.
 
+In a batch run the design is loaded and checked once by the runner and handed over as the
+``checked`` file (see ``designkit.outputs.checked``); a session opened without one, or on a design
+edited since, loads and checks the file itself. The report step only displays: ``designkit run``
+writes spec, checklist and report after every notebook ran (``designkit.outputs.assemble``).
+
 A notebook cell calls one method and sees its result. Everything displayed through a session is
 registered under a display handle, so ``refresh()`` (after a form saves) updates the tables and
 findings already on the page instead of printing new ones.
@@ -15,7 +20,7 @@ from IPython.display import HTML, Markdown, display
 
 from ..core.findings import Finding
 from ..core.loader import DesignDocument, load_design
-from ..core.steps import Step, get_step
+from ..core.steps import Step, StepFailure, get_step
 from ..core.yamlout import dump_yaml
 from . import tables
 
@@ -23,21 +28,27 @@ from . import tables
 class StepSession:
     """One design step open on one design file."""
 
-    def __init__(self, step: Step, design_path: str | Path, output_dir: str | Path):
+    def __init__(self, step: Step, design_path: str | Path, output_dir: str | Path, checked: str | Path = ""):
         self.step = step
         self.design_path = Path(design_path)
         self.output_dir = Path(output_dir)
         self._handles: dict[str, Any] = {}
         self.document: DesignDocument
         self.result: Any = None
-        self.load()
+        self.load(checked)
 
     # ------------------------------------------------------------------ state
 
-    def load(self) -> None:
-        """Read the design file and run the checks (errors raise with file, line and key)."""
+    def load(self, checked: str | Path = "") -> None:
+        """Read the design file and run the checks (errors raise with file, line and key), or take
+        both from the run's ``checked`` file while the design file is unchanged."""
+        from ..outputs.checked import load_checked
         from ..rules import run_checks
 
+        shared = load_checked(checked, self.design_path) if checked else None
+        if shared is not None:
+            self.document, self.result = shared
+            return
         self.document = load_design(self.design_path)
         self.result = run_checks(self.document)
 
@@ -122,28 +133,18 @@ class StepSession:
                           encoding="utf-8")
         return target
 
-    def write_report(self, run_status: str | Path = "") -> pd.DataFrame:
-        """The report step: spec, checklist, HTML report and artifacts for the whole design.
-
-        ``run_status`` is the ``run.json`` that ``designkit run`` writes: the steps that failed
-        are listed in the checklist.
-        """
-        from ..outputs.assemble import write_outputs
-
-        written = write_outputs(self.document, self.output_dir, result=self.result,
-                                step_failures=read_step_failures(run_status))
-        return pd.DataFrame([{"output": k, "path": str(v)} for k, v in written.items()])
-
-    def checklist_items(self) -> list:
+    def checklist_items(self, run_status: str | Path = "") -> list:
+        """The checklist as ``designkit run`` writes it: ``run_status`` is the run's ``run.json``,
+        whose failed steps make the items they feed "not met"."""
         from ..outputs.checklist import evaluate_checklist
 
-        return evaluate_checklist(self.document, self.result)
+        return evaluate_checklist(self.document, self.result, read_step_failures(run_status))
 
-    def checklist_table(self) -> pd.DataFrame:
+    def checklist_table(self, run_status: str | Path = "") -> pd.DataFrame:
         """The seed's checklist items with status, evidence and what to do when not met."""
         return pd.DataFrame([{"group": i.group, "item": i.text, "status": i.status, "risk": i.risk,
                               "evidence": i.evidence, "to do": i.fix if i.status != "met" else ""}
-                             for i in self.checklist_items()])
+                             for i in self.checklist_items(run_status)])
 
     def show_diagrams(self) -> None:
         """The Mermaid diagrams of this step (all of them in the report step)."""
@@ -158,15 +159,17 @@ class StepSession:
         return HTML(f"<b>{self.step.number:02d} {self.step.title}</b> on <code>{self.design_path}</code>").data
 
 
-def read_step_failures(run_status: str | Path) -> list[dict]:
+def read_step_failures(run_status: str | Path) -> list[StepFailure]:
     """The failed steps recorded in a ``run.json`` (none when there is no such file)."""
     if not run_status or not Path(run_status).is_file():
         return []
     import json
 
-    return json.loads(Path(run_status).read_text(encoding="utf-8")).get("step_failures", [])
+    data = json.loads(Path(run_status).read_text(encoding="utf-8"))
+    return [StepFailure.from_dict(f) for f in data.get("step_failures", [])]
 
 
-def open_step(step_id: str, design_path: str | Path, output_dir: str | Path = "out") -> StepSession:
+def open_step(step_id: str, design_path: str | Path, output_dir: str | Path = "out",
+              checked: str | Path = "") -> StepSession:
     """Open a design step on a design file: the first call of every step notebook."""
-    return StepSession(get_step(step_id), design_path, output_dir)
+    return StepSession(get_step(step_id), design_path, output_dir, checked)

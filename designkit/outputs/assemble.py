@@ -1,17 +1,20 @@
-"""Write a design's outputs into a folder: spec, checklist, HTML report and artifacts.
+"""Write a design's outputs into a folder: spec, checklist, HTML report, findings and artifacts.
 
-Called by the report step's notebook and by the runner (which adds the failures of any step
-notebook, so a broken step shows up in the checklist instead of vanishing).
+The one place they are written: ``designkit run`` calls ``write_outputs`` once, after every step
+notebook ran, with the failures of the steps that did not finish (so a broken step shows up in
+the checklist instead of vanishing). The report notebook only displays the same checklist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.loader import DesignDocument
 from ..core.output_guard import OutputGuard
+from ..core.steps import StepFailure
 from ..core.yamlout import dump_yaml
 from .spec import build_spec
 
@@ -26,18 +29,20 @@ def spec_yaml(document: DesignDocument, checklist: list) -> str:
     return header + body
 
 
-def write_outputs(document: DesignDocument, output_dir: str | Path, *, result=None,
-                  step_failures: list[dict] | None = None, artifacts: bool = True) -> dict[str, Path]:
-    """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts."""
-    from ..rules import run_checks
+def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
+                  step_failures: Sequence[StepFailure] = (), artifacts: bool = True) -> dict[str, Path]:
+    """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts.
+
+    ``result`` is the design's check result (``run_checks``); ``step_failures`` the steps that
+    failed, which make the checklist items they feed "not met".
+    """
     from .checklist import evaluate_checklist
     from .exporters import write_artifacts
     from .exporters.diagrams import build_diagrams
     from .report import render_checklist_md, render_report_html
 
     out = Path(output_dir)
-    result = result if result is not None else run_checks(document)
-    failures = step_failures or []
+    failures = list(step_failures)
     items = evaluate_checklist(document, result, step_failures=failures)
     texts = {
         "spec": (out / "spec.yaml", spec_yaml(document, items)),
@@ -47,7 +52,7 @@ def write_outputs(document: DesignDocument, output_dir: str | Path, *, result=No
             document, result, items, step_failures=failures, diagrams=build_diagrams(document.design))),
         "findings": (out / "findings.json", json.dumps(
             {"design": str(document.path), "findings": [f.as_dict() for f in result.findings],
-             "step_failures": failures}, indent=2, default=str)),
+             "step_failures": [f.as_dict() for f in failures]}, indent=2, default=str)),
     }
     # Never over the design, nor over a file designkit did not write (core/output_guard.py).
     guard = OutputGuard(out, protect=[document.path], by="run")

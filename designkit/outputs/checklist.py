@@ -8,11 +8,12 @@ improvement plan. A step notebook that failed in a batch run makes the items it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.findings import Finding
+from ..core.steps import StepFailure
 from ..rules.base import endpoint_label, names_list
 
 _RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -32,12 +33,12 @@ class ChecklistItem:
     plan: str = ""
     codes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    failures: list[dict] = field(default_factory=list)
+    failures: list[StepFailure] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "group": self.group, "text": self.text, "status": self.status,
                 "evidence": self.evidence, "fix": self.fix, "risk": self.risk, "plan": self.plan,
-                "codes": list(self.codes), "failures": list(self.failures),
+                "codes": list(self.codes), "failures": [f.as_dict() for f in self.failures],
                 "findings": [f.as_dict() for f in self.findings]}
 
 
@@ -209,16 +210,16 @@ def _feeds(finding: Finding, spec: _Spec) -> bool:
     return (finding.checklist or _rule_item(finding.code, spec)) == spec.id
 
 
-def evaluate_checklist(document, result, step_failures: list[dict] | None = None) -> list[ChecklistItem]:
-    """The nine checklist items for ``document`` given its check ``result``."""
+def evaluate_checklist(document, result, step_failures: Sequence[StepFailure] = ()) -> list[ChecklistItem]:
+    """The nine checklist items for ``document`` given its check ``result`` and the failed steps."""
     design = document.design
-    failures = list(step_failures or [])
+    failures = list(step_failures)
     items = []
     for spec in _SPECS:
         relevant = [f for f in result.findings if _feeds(f, spec) and f.severity != "info"]
         open_ = [f for f in relevant if f.waiver is None]
         waived = [f for f in relevant if f.waiver is not None]
-        failed = [x for x in failures if x.get("step") in spec.steps]
+        failed = [x for x in failures if x.step in spec.steps]
         try:
             evidence = spec.evidence(design)
         except Exception as exc:  # evidence must never break the report
@@ -233,8 +234,8 @@ def evaluate_checklist(document, result, step_failures: list[dict] | None = None
             item.risk = min(risks, key=_RISK_ORDER.__getitem__)
             fixes, plans = [], []
             for f in failed:
-                fixes.append(f"fix the {f.get('step')} step notebook ({f.get('notebook', '')}, cell "
-                             f"{f.get('cell', '?')}): {f.get('error', '')}")
+                cell = "?" if f.cell is None else f.cell
+                fixes.append(f"fix the {f.step} step notebook ({f.notebook}, cell {cell}): {f.error}")
             for f in sorted(open_, key=lambda f: (_RISK_ORDER[f.risk], f.line or 0)):
                 where = f"{f.key_path} (line {f.line})" if f.line else f.key_path
                 fixes.append(f"{f.code} at {where}: {f.fix}")
@@ -244,7 +245,7 @@ def evaluate_checklist(document, result, step_failures: list[dict] | None = None
             item.plan = " ".join(f"{i + 1}. {p}" for i, p in enumerate(plans[:6]))
             if failed:
                 item.evidence = ("step failed: " + "; ".join(
-                    f"{f.get('step')}: {f.get('error', '')}" for f in failed) + ". " + evidence)
+                    f"{f.step}: {f.error}" for f in failed) + ". " + evidence)
             else:
                 item.evidence = f"{evidence}. Open: {_count(len(open_), 'finding')} ({', '.join(sorted({f.code for f in open_}))})"
         elif waived:

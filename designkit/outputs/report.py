@@ -139,8 +139,7 @@ def render_checklist_md(document, result, items, step_failures=None) -> str:
     if step_failures:
         out += ["## Failed steps", "", "These step notebooks failed; the items they feed are not met.", ""]
         for f in step_failures:
-            out.append(f"- **{_md(f.get('step'))}** (`{_md(f.get('notebook'))}`, cell {_md(f.get('cell'))}): "
-                       f"{_md(f.get('error'))}")
+            out.append(f"- **{_md(f.step)}** (`{_md(f.notebook)}`, cell {_md(f.cell)}): {_md(f.error)}")
         out.append("")
     for group in ("Response Checklist", "Validation"):
         out += [f"## {group}", ""]

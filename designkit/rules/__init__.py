@@ -249,6 +249,7 @@ def run_checks(document: DesignDocument, *, today: dt.date | None = None,
 registry = RuleRegistry()
 
 from . import (  # noqa: E402  (the modules define rules with base.rule; registered below)
+    access,
     api,
     data,
     events,
@@ -267,7 +268,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     waivers,
 )
 
-for _module in (sections, scope, data, integrity, api, events, security, privilege, secrets, services, persistence,
+for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services, persistence,
                 reliability, performance, observability, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):

@@ -15,7 +15,7 @@ from .base import (
     rule,
     strip_list,
 )
-from .surfaces import states_access, surfaces_with_callers
+from .surfaces import MONEY, endpoint_words, find_endpoint, states_access, surfaces_with_callers
 
 
 @rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ,
@@ -238,7 +238,9 @@ def errors_from_model(ctx):
     """Every endpoint declares the errors it returns (error codes, or 4xx/5xx responses), each code from the error model.
 
     Why: Errors are part of the contract; an endpoint whose failures are undeclared, or declared
-    with codes the error model does not have, gives clients nothing to handle.
+    with codes the error model does not have, gives clients nothing to handle. A liveness or
+    readiness probe (a GET on /healthz, /readyz ... with no inputs) is exempt: it fails by not
+    answering 200, and its callers are the platform's probes, not clients.
     Fix: Add `errors: [code, ...]` using codes from `api.error_model.codes` (or list its 4xx/5xx
     `responses`), or add the missing codes to the error model.
     Plan: In the API step, list the error codes each endpoint can return, from the shared error model.
@@ -251,6 +253,8 @@ def errors_from_model(ctx):
     for kp, ep in ctx.endpoints():
         label = endpoint_label(ep)
         if not ep.errors and not any(r.status >= 400 for r in ep.responses):
+            if _is_probe(ep):
+                continue   # a liveness or readiness probe fails by not answering 200
             yield Hit(kp + ("errors",), f"{label} declares no errors (no error codes and no 4xx/5xx responses)")
             continue
         for j, code in enumerate(ep.errors):
@@ -258,6 +262,12 @@ def errors_from_model(ctx):
                 yield Hit(kp + ("errors", j), f"{label} returns error {code!r}, which the error model does not define",
                           fix=f"use one of: {names_list(sorted(codes), 8)}" if codes
                           else "add the code to api.error_model.codes")
+
+
+def _is_probe(ep) -> bool:
+    """An operational GET (/healthz, /readyz ...) with no inputs: its contract is its status code."""
+    return (ep.method in ("GET", "HEAD") and bool(_OPERATIONAL.match(ep.path)) and not ep.parameters
+            and ep.request is None and not ep.writes)
 
 
 _VERSION = re.compile(r"^(v\d+(\.\d+)?|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
@@ -427,6 +437,16 @@ _ACCESS_FIELDS = frozenset({
 _PRIVILEGED_ROLE = re.compile(r"admin|owner|super|root|staff|operator|manager", re.IGNORECASE)
 
 
+def _webhook_endpoints(ctx) -> set[tuple]:
+    """Key paths of the endpoints inbound webhooks arrive on: their bodies are the provider's."""
+    out = set()
+    for hook in ctx.design.api.inbound_webhooks:
+        found = find_endpoint(ctx, hook.endpoint)
+        if found is not None:
+            out.add(tuple(found[0]))
+    return out
+
+
 def _privileges(ctx, ep) -> str | None:
     """Why a write carries privileges a client could widen with extra fields, or None."""
     if ep.admin:
@@ -434,6 +454,14 @@ def _privileges(ctx, ep) -> str | None:
     roles = [r for r in (ep.authorization.roles if ep.authorization else []) if _PRIVILEGED_ROLE.search(r)]
     if roles:
         return f"its callers hold {', '.join(roles)}"
+    if MONEY.search(endpoint_words(ep)):
+        return "it moves money"
+    written = [ctx.entities[name] for name in ep.writes if name in ctx.entities]
+    for entity in written:
+        hit = [f.name for f in entity.fields if f.name.lower() in _ACCESS_FIELDS]
+        if hit:
+            return (f"it writes {entity.name}, whose {names_list(hit, 3)} "
+                    f"{'decides' if len(hit) == 1 else 'decide'} access or value")
     # a body bound straight onto a stored entity reaches every field of it
     entity = ctx.entities.get(strip_list(ep.request.schema_)) if ep.request.schema_ else None
     if entity is not None and strip_list(ep.request.schema_) not in ctx.schemas:
@@ -452,8 +480,9 @@ def no_mass_assignment(ctx):
 
     Why: With `unknown_fields: allow`, a client can send `role: admin` or `owner_id` alongside the
     fields it may set, and a handler that binds the body onto the stored record applies them (mass
-    assignment). Allowing unknown fields is right for a third party's payload kept as received,
-    not for an admin action or a write to a record with access-deciding fields.
+    assignment). Allowing unknown fields is right for a third party's payload kept as received (an
+    inbound webhook's body), not for an admin action, a money movement, or a write to a record
+    with access- or value-deciding fields (status, amount, owner...).
     Fix: Set `unknown_fields: reject` on the request (or its named schema) and list the fields a
     client may set.
     Plan: In the API step, give each privileged write an input schema of exactly the settable fields.
@@ -462,9 +491,10 @@ def no_mass_assignment(ctx):
     Good:
         - {method: PATCH, path: "/v1/users/{id}", admin: true, request: {schema: UserPatch, unknown_fields: reject}}
     """
+    webhooks = _webhook_endpoints(ctx)
     for kp, ep in ctx.endpoints():
         body = ep.request
-        if body is None or ep.method not in ("POST", "PUT", "PATCH"):
+        if body is None or ep.method not in ("POST", "PUT", "PATCH") or tuple(kp) in webhooks:
             continue
         named = ctx.schemas.get(strip_list(body.schema_)) if body.schema_ else None
         policy = body.unknown_fields or (named.unknown_fields if named is not None else None)

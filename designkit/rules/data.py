@@ -183,10 +183,27 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+def _named_entity(ctx, by_snake: dict[str, str], field) -> str | None:
+    """The entity a ``*_id`` field names: ``customer_id`` -> Customer, and with a role in front,
+    ``owner_member_id`` -> Member, ``reverses_transfer_id`` -> Transfer, when the field has the
+    type of that entity's key (so ``stripe_customer_id``, a string, is Stripe's id, not ours)."""
+    parts = field.name[:-3].lower().split("_")
+    for start in range(len(parts)):
+        found = by_snake.get("_".join(parts[start:]))
+        if found is None:
+            continue
+        if start == 0:
+            return found
+        target = ctx.entities[found]
+        key = [f for f in target.fields if f.name in target.primary_key]
+        return found if len(key) == 1 and key[0].type == field.type else None
+    return None
+
+
 @rule("DAT006", "data.foreign-keys-related", "warning", step="data_model", seed=seeds.DATA,
       checklist="data-model", tiers={"A": "error", "C": "info"})
 def foreign_keys_related(ctx):
-    """A `*_id` field that names another entity (`customer_id` -> Customer) has a relationship to it.
+    """A `*_id` field that names another entity (`customer_id`, `owner_member_id` -> Member) has a relationship to it.
 
     Why: The field is a reference in all but name; without the relationship there is no foreign
     key, no on-delete rule and no join the reviewer can see, and orphans are one delete away.
@@ -203,9 +220,9 @@ def foreign_keys_related(ctx):
         related = {(r.target, r.field) for r in entity.relationships}
         targets = {r.target for r in entity.relationships if not r.field}
         for j, f in enumerate(entity.fields):
-            if not f.name.endswith("_id") or f.name in entity.primary_key:
-                continue
-            target = by_snake.get(f.name[:-3].lower())
+            if not f.name.endswith("_id") or entity.primary_key == [f.name]:
+                continue     # its own key; a column of a composite key may still reference another entity
+            target = _named_entity(ctx, by_snake, f)
             if target is None or target == entity.name or target in targets or (target, f.name) in related:
                 continue
             rels = format_key_path(("data_model", "entities", i, "relationships"))

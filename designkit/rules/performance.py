@@ -34,7 +34,9 @@ def scaling_boundaries(ctx):
 
     Why: Horizontal scaling works only for what keeps no state; a design usually has stateless
     pods beside stateful ones (sockets, a database), and one boolean for the whole system hides
-    exactly the unit that cannot scale out, which is where capacity planning must look.
+    exactly the unit that cannot scale out, which is where capacity planning must look. A unit
+    that handles WebSocket connections holds them, whatever it is called; a unit that scales by
+    partition stops at its partition count, and that is the number to watch.
     Fix: List the units and the components each runs, e.g.
     `performance.scaling: [{name: api-pods, runs: [OrderHandler, OrderService], state: stateless, scales: horizontal, scales_on: CPU, min_replicas: 2, max_replicas: 20}, {name: main-db, runs: [main-db], state: stateful, holds: all orders, scales: vertical, limit: one primary; about 5000 writes/s}]`.
     Plan: In the performance step, name each unit that scales on its own, whether it keeps state, its scaling signal and its limit.
@@ -51,6 +53,8 @@ def scaling_boundaries(ctx):
                   "how it scales or where it stops")
         return
     runnable = set(ctx.components) | set(ctx.stores)
+    # a component that holds open connections keeps state a replacement instance lacks
+    sockets = {ch.handler: ch.name for ch in ctx.design.api.channels if ch.kind == "websocket" and ch.handler}
     placed: set[str] = set()
     for i, unit in enumerate(units):
         kp = ("performance", "scaling", i)
@@ -60,6 +64,16 @@ def scaling_boundaries(ctx):
                 yield Hit(kp + ("runs", j), f"scaling unit {unit.name} runs {name!r}, which is no component or store",
                           fix=f"use one of: {names_list(sorted(runnable), 8)}" if runnable else
                               "add the component to services.components first")
+        held = [name for name in unit.runs if name in sockets]
+        if unit.state == "stateless" and held:
+            yield Hit(kp + ("state",), f"scaling unit {unit.name} is declared stateless but runs {held[0]}, which "
+                      f"holds the open connections of websocket channel {sockets[held[0]]}",
+                      fix="set `state: stateful` and say in `holds:` what happens to the connections when an "
+                          "instance goes (e.g. clients reconnect to any instance and resubscribe)")
+        if unit.scales == "partitioned" and unit.max_replicas is None and is_placeholder(unit.limit):
+            yield Hit(kp, f"scaling unit {unit.name} scales by partition but says neither how many partitions "
+                      "(its most instances) nor what caps it",
+                      fix="add `limit: one consumer per partition, 48 partitions` (yours) or `max_replicas: 48`")
         if unit.state == "stateful" and is_placeholder(unit.holds):
             yield Hit(kp + ("holds",), f"scaling unit {unit.name} is stateful but does not say what state it holds "
                       "and what happens to it when an instance goes",

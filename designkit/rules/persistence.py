@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.durations import leading_duration, parse_duration
 from ..core.model import RELATIONAL_STORE_KINDS
 from . import seeds
 from .base import Hit, endpoint_label, is_placeholder, is_stated, names_list, rule
@@ -80,7 +81,8 @@ def idempotency_store(ctx):
 
     Why: An idempotency key nobody stores protects nothing; a store whose table is not in the
     schema is never created, and one without a TTL grows forever or forgets keys while clients
-    still retry.
+    still retry. A store that forgets keys sooner than the endpoints using it promise (24 hours
+    promised, 1 hour kept) applies a late retry twice.
     Fix: Describe each store of keys in `persistence.idempotency` (its table, key and ttl), declare
     that table in `persistence.tables` (an entity or its own columns), and name the store in the
     endpoint's `idempotency.store`.
@@ -145,6 +147,13 @@ def idempotency_store(ctx):
         if is_placeholder(store.ttl) and not (users and all(is_stated(u.ttl) for u in users)):
             yield Hit(kp + ("ttl",), f"idempotency store {store.ref} does not say how long it keeps a key",
                       fix="add `ttl: 24 hours` (longer than clients and providers keep retrying)")
+            continue
+        kept = leading_duration(store.ttl)
+        promised = [(parse_duration(u.ttl), u.ttl) for u in users if u.ttl]
+        if kept is not None and promised and max(promised)[0] > kept:
+            yield Hit(kp + ("ttl",), f"idempotency store {store.ref} keeps a key for {store.ttl}, but an endpoint "
+                      f"using it promises {max(promised)[1]}: a retry after that is applied twice",
+                      fix=f"set `ttl: {max(promised)[1]}` (or longer)")
 
 
 @rule("PER004", "persistence.references-exist", "error", step="persistence",

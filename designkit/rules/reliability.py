@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..core.loader import format_key_path
 from . import seeds
 from .base import NON_IDEMPOTENT_METHODS, Hit, endpoint_label, is_placeholder, names_list, rule
@@ -42,7 +44,9 @@ def failure_modes_explicit(ctx):
         failure_policies: [{target: payments-api, timeout_ms: 2000, retries: {max_attempts: 2, backoff: exponential-jitter}, failure_behavior: Order stays pending; a sweeper retries.}]
     """
     for kp, name, group, outbound in _targets(ctx):
-        found = next((ctx.policies[n] for n in sorted(group) if n in ctx.policies), None)
+        # the target's own policy first: a dependency's policy is not replaced by one written for
+        # the inbound side of the integration point it talks to
+        found = next((ctx.policies[n] for n in [name, *sorted(group - {name})] if n in ctx.policies), None)
         if found is None:
             yield Hit(kp, f"{name} has no failure policy (timeout, retries, fallback)",
                       fix=f"add `reliability.failure_policies: [{{target: {name}, timeout_ms: 1000, retries: "
@@ -324,3 +328,52 @@ def retries_fit_the_latency_sla(ctx):
                                if fit >= 1 else "") +
                               f"or retry less (`retries: {{max_attempts: 0, backoff: none}}` with "
                               f"`timeout_ms: {sla.latency_ms}`), or call {policy.target} from a worker off the request path")
+
+
+# Values and field names that say a record can be revoked, suspended or blocked: who may act
+# depends on reading it, so a stale copy keeps a revoked credential working.
+_REVOKED = re.compile(r"^(revoked|revocation|suspended|disabled|banned|blocked|deactivated|locked)(_at)?$",
+                      re.IGNORECASE)
+_REVOKE_WORDS = re.compile(r"(^|[/_\-])(revoke|revocation|suspend|ban|block|disable|deactivate)", re.IGNORECASE)
+
+
+def _revocable(entity) -> bool:
+    """Whether an entity says it can be revoked: a revoked/suspended field, state or status value."""
+    states = list(entity.lifecycle.states) if entity.lifecycle else []
+    values = [str(v) for f in entity.fields for v in f.enum] + states
+    return any(_REVOKED.match(f.name) for f in entity.fields) or any(_REVOKED.match(v) for v in values)
+
+
+@rule("REL008", "reliability.revocation-is-strong", "error", step="reliability",
+      seed=seeds.RELIABILITY, checklist="failure-modes", risk="high", tiers={"C": "warning"})
+def revocation_is_strong(ctx):
+    """What can be revoked (a device, a token, a share link, a suspended account) is read with strong consistency.
+
+    Why: A revocation is only as fast as the slowest copy that authorizes from it: with an eventual
+    model a stolen device or a leaked link keeps working for as long as replicas, caches or
+    consumers lag, which is exactly the window an attacker uses. Readings may lag; revocations may not.
+    Fix: Move the entity (and the endpoint that revokes it) to a `model: strong` consistency entry,
+    e.g. `reliability.consistency: [{applies_to: [Device, revokeDevice], model: strong}]`, and read it
+    from the primary where access is decided.
+    Plan: In the reliability step, list every record whose revocation must take effect at once and give it strong consistency.
+    Bad:
+        consistency: [{applies_to: [Reading, Device], model: eventual, staleness: up to 30 s}]
+    Good:
+        consistency: [{applies_to: [Reading], model: eventual, staleness: up to 30 s}, {applies_to: [Device, revokeDevice], model: strong}]
+    """
+    revocable = {e.name for e in ctx.design.data_model.entities if _revocable(e)}
+    revoking = set()
+    for _, ep in ctx.endpoints():
+        if ep.is_write and _REVOKE_WORDS.search(ep.path + "/" + (ep.id or "")):
+            revoking |= set(ctx.endpoint_names(ep))
+    for i, entry in enumerate(ctx.design.reliability.consistency):
+        if entry.model == "strong":
+            continue
+        for j, name in enumerate(entry.applies_to):
+            if name in revocable or name in revoking:
+                what = "can be revoked" if name in revocable else "revokes access"
+                yield Hit(("reliability", "consistency", i, "applies_to", j),
+                          f"{name} {what} but is {entry.model}: a revocation would take effect only as "
+                          f"fast as {entry.staleness or 'the copies catch up'}",
+                          fix=f"take it out of this entry and add `reliability.consistency: [{{applies_to: [{name}], "
+                              "model: strong}]`")

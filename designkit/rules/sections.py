@@ -13,8 +13,13 @@ from .base import Hit, rule
 
 
 def _says_nothing(section) -> bool:
-    """Every key of the section is still at its default (empty lists, nulls)."""
-    return not section.model_dump(exclude_defaults=True)
+    """Every key of the section is still at its default (empty lists, nulls).
+
+    What ``not section.model_dump(exclude_defaults=True)`` says, without building the section's
+    serializer (the model's classes are built on first use; a check needs only the validator).
+    """
+    return all(getattr(section, name) == info.get_default(call_default_factory=True)
+               for name, info in type(section).model_fields.items())
 
 
 @rule("DAT000", "data.entities-stated", "warning", step="data_model", seed=seeds.C_DATA,

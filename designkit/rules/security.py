@@ -44,7 +44,8 @@ def rate_limits(ctx):
 
     Why: Public and write surfaces are where floods, credential stuffing and cost attacks land;
     a limit per client, user or IP bounds the damage. A channel the service only publishes on
-    receives nothing to limit.
+    receives nothing to limit. A default counted per user limits nothing on a surface no user
+    calls (devices over mTLS, public endpoints): those need their own limit and key.
     Fix: Add `rate_limit: {limit: 10/second, key: user}` to the endpoint, or a
     `security.default_rate_limit` that applies to all.
     Plan: In the security step, set a default rate limit and tighter ones for public and write endpoints.
@@ -53,7 +54,9 @@ def rate_limits(ctx):
     Good:
         - {method: POST, path: /v1/orders, auth: user-oidc, rate_limit: {limit: 5/second, key: user}}
     """
-    if ctx.design.security.default_rate_limit is not None:
+    default = ctx.design.security.default_rate_limit
+    if default is not None:
+        yield from _default_without_its_key(ctx, default)
         return
     for kp, ep in ctx.endpoints():
         if ep.rate_limit is None and (ep.auth == "public" or ep.method in WRITE_METHODS):
@@ -62,6 +65,33 @@ def rate_limits(ctx):
     for kp, ch in ctx.channels():
         if ch.rate_limit is None and ch.inbound:
             yield Hit(kp + ("rate_limit",), f"channel {ch.name} accepts messages without a rate limit")
+
+
+# Schemes whose callers are devices, clients or providers: someone outside, but no user.
+_NON_PERSON_CALLERS = frozenset({"mtls", "api-key", "hmac-signature"})
+# Keys a limit can only be counted by when the caller is a person signed in with a user scheme.
+_PERSON_KEYS = frozenset({"user", "account", "member", "customer"})
+
+
+def _default_without_its_key(ctx, default):
+    """Surfaces that fall back on a default counted per user while no user calls them."""
+    if default.key.strip().lower() not in _PERSON_KEYS:
+        return
+    schemes = {a.name: a.type for a in ctx.design.security.authentication}
+    for kp, surface in [*ctx.endpoints(), *ctx.channels()]:
+        is_channel = kp[1] == "channels"
+        if surface.rate_limit is not None or (is_channel and not surface.inbound):
+            continue
+        if not is_channel and surface.auth != "public" and surface.method not in WRITE_METHODS:
+            continue
+        kind = schemes.get(surface.auth or "")
+        if surface.auth != "public" and kind not in _NON_PERSON_CALLERS:
+            continue     # a user scheme has a user to count; an `other` scheme (cloud IAM) is not judged
+        who = "anyone (public)" if surface.auth == "public" else f"{surface.auth} ({kind or 'no'} scheme)"
+        name = f"channel {surface.name}" if is_channel else endpoint_label(surface)
+        yield Hit(kp + ("rate_limit",), f"{name} relies on the default rate limit, counted per {default.key}, "
+                  f"but its callers are {who}, with no {default.key} to count by",
+                  fix="add `rate_limit: {limit: 1/second, key: device}` (yours: per ip, client or device)")
 
 
 @rule("SEC003", "security.abuse-controls", "warning", step="security", seed=seeds.RATE_LIMITS,
@@ -86,6 +116,11 @@ def abuse_controls(ctx):
                   f"no abuse controls are listed for the public or write surfaces ({names_list(exposed, 3)})")
 
 
+# Callers that prove a service's or provider's identity by key material: no person, so no one to
+# try passwords or stolen cards through them; their limit is sized per calling service.
+_MACHINE_SCHEMES = frozenset({"mtls", "hmac-signature"})
+
+
 def attack_target(ep) -> str | None:
     """'an authentication' or 'a payment' when an endpoint is a usual abuse target, else None."""
     if ep.method not in WRITE_METHODS:
@@ -104,7 +139,9 @@ def abuse_target_rate_limits(ctx):
 
     Why: A default sized for ordinary traffic (say 50 requests a second per IP) lets an attacker
     try 4 million passwords or stolen cards a day from one address. Authentication and payment
-    endpoints need limits sized for a person, keyed by account or card as well as IP.
+    endpoints need limits sized for a person, keyed by account or card as well as IP. Endpoints
+    only services reach (mTLS, signed provider webhooks) have no person behind them: their limit
+    is sized per calling service instead.
     Fix: Add `rate_limit:` to the endpoint, tighter than `security.default_rate_limit`
     (e.g. `{limit: 5/minute, key: account}` on login).
     Plan: In the security step, size a limit for each authentication and payment endpoint from how often a real user calls it.
@@ -118,9 +155,10 @@ def abuse_target_rate_limits(ctx):
     if default is None:
         return      # SEC002 asks for a limit on every write already
     default_rate = parse_rate(default.limit)
+    schemes = {a.name: a.type for a in ctx.design.security.authentication}
     for kp, ep in ctx.endpoints():
         target = attack_target(ep)
-        if target is None:
+        if target is None or schemes.get(ep.auth) in _MACHINE_SCHEMES:
             continue
         label = endpoint_label(ep)
         if ep.rate_limit is None:
@@ -212,6 +250,8 @@ def roles_defined(ctx):
 # Upper bounds on how long a bearer URL may work before someone must ask for a new one.
 MAX_UPLOAD_URL = parse_duration("1 hour")
 MAX_DOWNLOAD_URL = parse_duration("24 hours")
+# Our own link, checked on every use, can be revoked when it leaks: it may live longer.
+MAX_REVOCABLE_URL = parse_duration("30 days")
 
 
 @rule("API017", "api.capability-url-limits", "error", step="security", seed=seeds.SECURITY,
@@ -222,8 +262,11 @@ def capability_url_limits(ctx):
     Why: Whoever holds the URL may use it: it is forwarded, logged by proxies and kept in browser
     history. A URL without an expiry is a permanent credential; a long one outlives the reason it
     was issued; an upload URL without a length bound lets its holder store any amount at our cost.
-    Fix: Add `expiry:` (uploads at most 1 hour, downloads at most 24 hours) and, on PUT or POST
-    URLs, `max_bytes:` (bound into the signature) and ideally `checksum:`.
+    A capability link we check on every use (`revocable: true`) can be withdrawn when it leaks, so
+    a download link of that kind may live up to 30 days; a presigned URL cannot be withdrawn.
+    Fix: Add `expiry:` (uploads at most 1 hour, downloads at most 24 hours, revocable capability
+    links at most 30 days) and, on PUT or POST URLs, `max_bytes:` (bound into the signature) and
+    ideally `checksum:`.
     Plan: In the security step, set each bearer URL's lifetime and the bounds its signature enforces.
     Bad:
         capability_urls: [{method: PUT, store: uploads}]
@@ -235,7 +278,7 @@ def capability_url_limits(ctx):
             ukp = kp + ("capability_urls", j)
             label = f"{endpoint_label(ep)} hands out a {url.method} {url.kind} URL"
             upload = url.method in ("PUT", "POST", "PATCH")
-            limit = MAX_UPLOAD_URL if upload else MAX_DOWNLOAD_URL
+            limit = MAX_UPLOAD_URL if upload else MAX_REVOCABLE_URL if url.revocable else MAX_DOWNLOAD_URL
             if not url.expiry:
                 yield Hit(ukp + ("expiry",), f"{label} that never expires",
                           fix=f"add `expiry:` (at most {format_duration(limit)})")

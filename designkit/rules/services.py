@@ -66,11 +66,12 @@ def references_exist(ctx):
 @rule("SVC003", "services.every-endpoint-handled", "warning", step="services",
       seed=seeds.BOUNDARIES, checklist="security-observability", tiers={"C": "info"})
 def every_endpoint_handled(ctx):
-    """Once components are defined, every endpoint and channel names its handler.
+    """Once components are defined, every endpoint and channel names its handler (or the worker that consumes it).
 
     Why: The handler mapping is the module layout's entry point; an endpoint with no handler has
     no owner in the code.
-    Fix: Add `handler: NAME` naming a `services.components` entry of kind handler.
+    Fix: Add `handler: NAME` naming a `services.components` entry of kind handler (for a channel,
+    listing it in the consumes of the worker that reads it also names its handler).
     Plan: In the services step, map each endpoint and channel to the handler that serves it.
     Bad:
         - {method: GET, path: /v1/orders}
@@ -82,8 +83,10 @@ def every_endpoint_handled(ctx):
     for kp, ep in ctx.endpoints():
         if not ep.handler:
             yield Hit(kp + ("handler",), f"{endpoint_label(ep)} names no handler")
+    consumed = {name for c in ctx.design.services.components if c.kind == "worker" for name in c.consumes}
     for kp, ch in ctx.channels():
-        if not ch.handler and ch.inbound:   # publishing only, it has no entry point to handle
+        # publishing only, it has no entry point to handle; a worker that consumes it handles it
+        if not ch.handler and ch.inbound and ch.name not in consumed:
             yield Hit(kp + ("handler",), f"channel {ch.name} names no handler")
 
 

@@ -1,0 +1,61 @@
+"""What the process benchmarks share: time one command as a fresh process, and its peak memory.
+
+``run_once`` starts the command, waits for it with ``os.wait4`` and returns the wall time and the
+child's peak resident memory (``ru_maxrss``). ``child_env`` is the environment the designkit
+children run in: as installed, Python writes bytecode (and designkit its compiled model cache,
+``designkit/core/compiled.py``) on the first run, which each benchmark makes untimed; pass
+``bytecode=False`` to measure a machine that sets ``PYTHONDONTWRITEBYTECODE`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(bytecode: bool = True) -> dict[str, str]:
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def run_once(cmd: Sequence[str], *, env: dict[str, str] | None = None,
+             cwd: Path | None = None, ok: Sequence[int] = (0, 1)) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one run of ``cmd``.
+
+    Raises SystemExit if it exits with a code outside ``ok``. CPU time is the figure a busy
+    machine disturbs least: wall time grows with the load, CPU time much less.
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime   # maxrss: KiB on Linux
+
+
+def summary(walls: list[float], peaks: list[float], cpus: list[float]) -> dict[str, float]:
+    return {"wall_s": round(statistics.median(walls), 3), "best_s": round(min(walls), 3),
+            "cpu_s": round(statistics.median(cpus), 3), "peak_mib": round(max(peaks), 1)}
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"

@@ -1,0 +1,108 @@
+"""The design model's validator, compiled once and kept beside the model's bytecode.
+
+The model classes are declared with ``defer_build`` (see ``model.Section``): pydantic collects
+their fields when the module is imported but generates no validator until one is used. The only
+validator ``designkit check`` needs is the one for :class:`~designkit.core.model.Design`, and
+generating its core schema (every section, walked through pydantic's schema machinery) took
+about 60 ms of every run, half of what building the model cost. The core schema is plain data,
+dicts that name the model classes and validator functions, so it pickles; the validator pydantic
+builds from the unpickled schema is the one it would have built itself.
+
+The pickle is a cache, kept like a ``.pyc``: in the same ``__pycache__`` folder as the model's
+bytecode (``importlib.util.cache_from_source``, so ``PYTHONPYCACHEPREFIX`` is honoured), not
+written when Python writes no bytecode (``-B``, ``PYTHONDONTWRITEBYTECODE``), and trusted no
+more than the ``.pyc`` beside it (whoever can write one can write the other). Its name carries
+a digest of every source file in ``designkit/core``, the designkit, pydantic, pydantic-core
+and Python versions: any change to the model or to the libraries names another file, so a stale
+schema is never read. Anything unexpected (no file, a file that does not unpickle, a folder that
+cannot be written) falls back to pydantic's own build. pydantic plugins are not consulted for
+this one validator (they would be for any model built the ordinary way).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import pickle
+import sys
+from pathlib import Path
+
+import pydantic
+import pydantic_core
+
+from . import model
+
+_PREFIX = "model.core-schema."
+# The models whose validators a check needs: the design, and the audit scope that a validator of
+# its own (model._flag_or_scope) validates inside it.
+PREBUILT = ("Design", "AuditScope")
+
+
+def _cache_path() -> Path | None:
+    source = Path(model.__file__)
+    try:
+        pyc = Path(importlib.util.cache_from_source(str(source)))
+        digest = hashlib.sha256()
+        for path in sorted(source.parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except (NotImplementedError, OSError, ValueError):
+        return None
+    from .. import __version__
+
+    for part in (__version__, pydantic.VERSION, pydantic_core.__version__, sys.version):
+        digest.update(part.encode() + b"\0")
+    return pyc.parent / f"{_PREFIX}{digest.hexdigest()[:24]}.pickle"
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        schemas = pickle.loads(path.read_bytes())
+    except Exception:  # missing, partial or from an incompatible build: build it instead
+        return None
+    return schemas if isinstance(schemas, dict) and set(schemas) == set(PREBUILT) else None
+
+
+def _write(path: Path, schemas: dict) -> None:
+    if sys.dont_write_bytecode:
+        return
+    try:
+        payload = pickle.dumps(schemas, protocol=pickle.HIGHEST_PROTOCOL)
+        from .files import atomic_write
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, payload)
+        for old in path.parent.glob(_PREFIX + "*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except Exception:  # a read-only install, an unpicklable validator: no cache, same result
+        return
+
+
+def _ready(cls) -> bool:
+    return cls.__pydantic_complete__ or isinstance(cls.__dict__.get("__pydantic_validator__"),
+                                                   pydantic_core.SchemaValidator)
+
+
+def prepare_design_validator() -> None:
+    """Make ``Design.model_validate`` ready, from the cached core schemas when there are some."""
+    classes = [getattr(model, name) for name in PREBUILT]
+    if all(_ready(cls) for cls in classes):
+        return
+    path = _cache_path()
+    cached = _read(path) if path is not None else None
+    if cached is None:
+        from pydantic._internal._config import ConfigWrapper
+
+        schemas = {}
+        for cls in classes:
+            cls.model_rebuild()   # pydantic's own build of the deferred model
+            config = ConfigWrapper(cls.model_config, check=False).core_config(title=cls.__name__)
+            schemas[cls.__name__] = (cls.__pydantic_core_schema__, config)
+        if path is not None:
+            _write(path, schemas)
+        return
+    for cls in classes:
+        if not _ready(cls):
+            schema, config = cached[cls.__name__]
+            cls.__pydantic_core_schema__ = schema
+            cls.__pydantic_validator__ = pydantic_core.SchemaValidator(schema, config)
