@@ -75,17 +75,19 @@ def main(argv: list[str] | None = None) -> None:
         cli_main(argv)
         return
     from .core.errors import DesignKitError
-    from .outputs.check import check_design
+    from .outputs.check import check_design, check_design_to
 
+    fmt, fail_on = options.get("--format", "text"), options.get("--fail-on", "error")
     try:
-        text, code = check_design(options["design"], fmt=options.get("--format", "text"),
-                                  fail_on=options.get("--fail-on", "error"))
-        if "-o" in options:
-            Path(options["-o"]).write_text(text, encoding="utf-8")
+        if "-o" in options:  # never over the design or a file designkit did not write
+            code = check_design_to(options["design"], options["-o"], fmt=fmt, fail_on=fail_on)
         else:
+            text, code = check_design(options["design"], fmt=fmt, fail_on=fail_on)
             _echo(text, sys.stdout)
     except DesignKitError as exc:
-        _echo(f"error: {exc.format()}\n", sys.stderr)
+        from .core.terminal import terminal_safe
+
+        _echo(f"error: {terminal_safe(exc.format())}\n", sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _echo("interrupted\n", sys.stderr)

@@ -163,19 +163,12 @@ def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool
 @click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
 def check(design: Path, fmt: str, fail_on: str, output: Path | None, force: bool) -> None:
     """Check DESIGN against the rules (no notebooks): exit 0 clean, 1 findings, 2 bad input."""
-    from .outputs.check import check_design
+    from .outputs.check import check_design, check_design_to
 
     if output:
-        from .core.output_guard import OutputGuard
-
-        OutputGuard(output.parent, protect=[design], force=force).check(output)  # before the work
+        sys.exit(check_design_to(design, output, fmt=fmt, fail_on=fail_on, force=force))
     text, code = check_design(design, fmt=fmt, fail_on=fail_on)
-    if output:
-        from .core.output_guard import guarded_write
-
-        guarded_write(output, text, protect=[design], force=force, by="check")
-    else:
-        click.echo(text, nl=False)
+    click.echo(text, nl=False)
     sys.exit(code)
 
 
@@ -191,13 +184,16 @@ def check(design: Path, fmt: str, fail_on: str, output: Path | None, force: bool
               show_default=True, help="Exit 1 when a change at or above this level is found.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
-def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None, force: bool) -> None:
     """Classify every change from OLD to NEW (files, or git REV:PATH): breaking, warning, info."""
     from .diff import diff_report
 
     text, code = diff_report(old, new, fmt=fmt, fail_on=fail_on)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .core.output_guard import guarded_write
+
+        guarded_write(output, text, protect=[old, new], force=force, by="diff")
     else:
         click.echo(text, nl=False)
     sys.exit(code)

@@ -123,6 +123,8 @@ COMMANDS = {
     "export-openapi-onto-design": (("export", "openapi", "{d}", "-o", "{d}"), 2, "design file itself"),
     "export-sql-onto-design": (("export", "sql", "{d}", "-o", "{d}", "--force"), 2, "design file itself"),
     "check-o-onto-design": (("check", "{d}", "-o", "{d}", "--force"), 2, "design file itself"),
+    "check-o-onto-design-fast-path": (("check", "{d}", "-o", "{d}"), 2, "design file itself"),
+    "diff-o-onto-design": (("diff", "{d}", "{d}", "-o", "{d}"), 2, "design file itself"),
     "run-into-the-designs-folder": (("run", "{d}", "-o", "{dir}"), 2, "design file itself"),
     "schema-o-onto-own-file": (("schema", "-o", "{dir}/notes.md"), 2, "did not write it"),
     "adr-onto-hand-written-readme": (("export", "adr", "{d}", "-o", "{dir}"), 2, "README.md: exists"),
@@ -140,6 +142,8 @@ COMMANDS = {
     "snake-case-table-collision-sql": (("export", "sql", "{x}"), 0, "table order_item: skipped", SNAKE_TABLES),
     "index-names-one-at-63": (("check", "{x}"), 1, "INT003", LONG_INDEXES),
     "index-names-one-at-63-sql": (("export", "sql", "{x}"), 0, "CREATE INDEX", LONG_INDEXES),
+    "import-onto-its-own-source": (("import", "openapi", "{api}", "-o", "{api}", "--force"), 2,
+                                   "the OpenAPI file being imported itself"),
     "yaml11-no-in-an-enum-sql": (("export", "sql", "{x}"), 0, "'NO'",
                                  "name: x\ndata_model:\n  entities:\n    - name: A\n      primary_key: [c]\n"
                                  "      fields: [{name: c, type: enum, enum: [SE, NO, DK, FI]}]\n"),
@@ -157,8 +161,11 @@ def test_command_catalogue(case, tmp_path):
     extra = tmp_path / "x.yaml"
     extra.write_text(content[0] if content else "", encoding="utf-8")
     kept = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    api = tmp_path / "api.yaml"
+    api.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n", encoding="utf-8")
+    kept[api] = api.read_bytes()
     values = {"d": design, "dir": tmp_path, "file": tmp_path / "plain.txt", "ro": "/proc",
-              "x": extra}
+              "x": extra, "api": api}
     result = run_cli(*(a.format(**values) for a in args), timeout=90)
     shown = result.stdout + result.stderr
     assert result.returncode == code, shown

@@ -88,8 +88,9 @@ class OutputGuard:
     """
 
     def __init__(self, root: str | Path, *, protect: Iterable[str | Path] = (), force: bool = False,
-                 by: str = "export"):
+                 by: str = "export", input_name: str = "the design file"):
         self.root = Path(root)
+        self.input_name = input_name  # what ``protect`` holds, as the refusal names it
         self.protect = [Path(p) for p in protect if p]
         self.force = force
         self.by = by
@@ -141,7 +142,7 @@ class OutputGuard:
         for design in self.protect:
             if _same_file(path, design) or os.path.abspath(path) == os.path.abspath(design):
                 raise OutputRefusedError(
-                    f"{path}: refusing to overwrite the design file itself; write the output "
+                    f"{path}: refusing to overwrite {self.input_name} itself; write the output "
                     "somewhere else with -o")
         if path.is_dir():
             raise OutputRefusedError(f"{path}: is a folder; give a file path with -o")
