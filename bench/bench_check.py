@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_check.py                 # example, 100, 1,000, 10,000 endpoints, 5 runs
     .venv/bin/python bench/bench_check.py --record        # ... and keep the figures in bench/results/check.json
     .venv/bin/python bench/bench_check.py --compare       # re-measure; exit 1 if a figure is 20% worse
+    .venv/bin/python bench/bench_check.py --against ../base   # side by side with another checkout
 
 Each run is a fresh process (``python -m designkit check FILE``) after one untimed warm-up run
 (bytecode, the compiled model cache, the page cache); wall time is the median of the runs, peak
@@ -40,23 +41,24 @@ def designs(sizes: list[int], folder: Path) -> dict[str, Path]:
     return out
 
 
-def measure(paths: dict[str, Path], runs: int, bytecode: bool) -> dict[str, dict]:
+def measure(paths: dict[str, Path], runs: int, bytecode: bool, trees: dict[str, Path] | None = None
+            ) -> dict[str, dict[str, dict]]:
+    """Figures per source tree (``now``: this checkout; others from ``--against``) and design."""
+    trees = trees or {"now": ROOT}
     env = child_env(bytecode)
-    cmd = [sys.executable, "-m", "designkit", "check"]
-    for path in paths.values():
-        run_once([*cmd, str(path)], env=env)          # warm-up, untimed
-    walls: dict[str, list[float]] = {k: [] for k in paths}
-    peaks: dict[str, list[float]] = {k: [] for k in paths}
-    cpus: dict[str, list[float]] = {k: [] for k in paths}
+    cmd = [sys.executable, "-m", "designkit", "check"]   # run in a tree's folder: imports that tree
+    for tree in trees.values():
+        for path in paths.values():
+            run_once([*cmd, str(path)], env=env, cwd=tree)          # warm-up, untimed
+    series = {(t, k): ([], [], []) for t in trees for k in paths}
     for _ in range(runs):
         for key, path in paths.items():
-            wall, peak, cpu = run_once([*cmd, str(path)], env=env)
-            walls[key].append(wall)
-            peaks[key].append(peak)
-            cpus[key].append(cpu)
-    return {key: {"design": key, "bytes": path.stat().st_size,
-                  **summary(walls[key], peaks[key], cpus[key])}
-            for key, path in paths.items()}
+            for name, tree in trees.items():
+                for values, value in zip(series[name, key], run_once([*cmd, str(path)], env=env, cwd=tree),
+                                         strict=True):
+                    values.append(value)
+    return {name: {key: {"design": key, "bytes": path.stat().st_size, **summary(*series[name, key])}
+                   for key, path in paths.items()} for name in trees}
 
 
 def label(key: str) -> str:
@@ -100,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help=f"compare with {RESULTS.name}; exit 1 when a figure is worse than --tolerance")
     parser.add_argument("--tolerance", type=float, default=0.2)
+    parser.add_argument("--against", type=Path,
+                        help="also measure the designkit in this folder (a checkout of another commit), interleaved")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="run the children with PYTHONDONTWRITEBYTECODE=1 (no .pyc, no model cache)")
     args = parser.parse_args(argv)
@@ -113,11 +117,24 @@ def main(argv: list[str] | None = None) -> int:
         runs = args.runs if "--runs" in (argv or sys.argv) else old["runs"]
     else:
         sizes, runs = args.sizes or [100, 1000, 10000], args.runs
+    trees = {"now": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     print(f"python {platform.python_version()}, load {load_average()}, {runs} runs, "
           f"bytecode {'off' if args.no_bytecode else 'on'}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(designs(sizes, Path(tmp)), runs, not args.no_bytecode)
+        measured = measure(designs(sizes, Path(tmp)), runs, not args.no_bytecode, trees)
+    rows = measured["now"]
+    if args.against:
+        print(f"\nagainst {args.against} (same runs, interleaved):")
+        print_table(measured["against"])
+        print("\nnow:")
     print_table(rows)
+    if args.against:
+        print("\n| endpoints | wall now / against | CPU now / against | memory now / against |")
+        print("|---:|---:|---:|---:|")
+        for key, row in rows.items():
+            old_row = measured["against"][key]
+            print(f"| {label(key)} | {row['wall_s'] / old_row['wall_s']:.2f} | {row['cpu_s'] / old_row['cpu_s']:.2f} "
+                  f"| {row['peak_mib'] / old_row['peak_mib']:.2f} |")
     if args.record:
         record = {"recorded": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                   "command": "python bench/bench_check.py " + " ".join(argv if argv is not None else sys.argv[1:]),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,10 @@ from pathlib import Path
 
 import yaml
 
-from designkit.importers.openapi import write_design_from_openapi
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import child_env, load_average, run_once  # noqa: E402
+
+from designkit.importers.openapi import write_design_from_openapi  # noqa: E402
 
 LOREM = ("This field is part of the resource's public contract; clients may rely on its "
          "presence and type across minor versions. ") * 3
@@ -134,29 +136,23 @@ def chain(n: int) -> dict:
             "components": {"schemas": schemas}}
 
 
-def run(*args: object) -> float:
-    """Wall time of one designkit command in a fresh process."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "designkit", *map(str, args)], check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def time_cli(source: Path, out: Path, repeat: int) -> None:
-    """`designkit import openapi` then `designkit check`, as a user runs them."""
-    imports, checks, totals = [], [], []
+    """`designkit import openapi` then `designkit check`, as a user runs them (fresh processes)."""
+    env = child_env()
+    importing = [sys.executable, "-m", "designkit", "import", "openapi", str(source), "-o", str(out), "--force"]
+    checking = [sys.executable, "-m", "designkit", "check", str(out), "--fail-on", "never"]
+    run_once(importing, env=env, ok=(0,))                  # warm-up (bytecode, model cache), untimed
+    run_once(checking, env=env, ok=(0,))
+    imports, checks = [], []
     for _ in range(repeat):
-        imported = run("import", "openapi", source, "-o", out, "--force")
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "designkit", "check", str(out), "--fail-on",
-                        "never"], check=True, stdout=subprocess.DEVNULL)
-        checked = time.perf_counter() - start
-        imports.append(imported)
-        checks.append(checked)
-        totals.append(imported + checked)
-    print(f"      cli: import {statistics.median(imports):.2f} s + check "
-          f"{statistics.median(checks):.2f} s = {statistics.median(totals):.2f} s "
-          f"(median of {repeat}; best total {min(totals):.2f} s)")
+        imports.append(run_once(importing, env=env, ok=(0,)))
+        checks.append(run_once(checking, env=env, ok=(0,)))
+    totals = [i[0] + c[0] for i, c in zip(imports, checks, strict=True)]
+    cpu = [i[2] + c[2] for i, c in zip(imports, checks, strict=True)]
+    print(f"      cli: import {statistics.median(i[0] for i in imports):.2f} s + check "
+          f"{statistics.median(c[0] for c in checks):.2f} s = {statistics.median(totals):.2f} s wall "
+          f"(median of {repeat}; best {min(totals):.2f} s), CPU {statistics.median(cpu):.2f} s, "
+          f"peak {max(x[1] for x in imports + checks):.0f} MiB; load {load_average()}")
 
 
 def main(argv: list[str] | None = None) -> int:

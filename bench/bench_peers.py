@@ -13,7 +13,8 @@ turns it into the OpenAPI description the peers lint, so all three judge the sam
 tool runs as a fresh process; the runs are interleaved (designkit, Spectral, vacuum, designkit,
 ...) so load on this shared machine falls on all of them alike. Wall time and CPU time are
 medians, peak memory the child's max RSS from ``os.wait4`` (Spectral is one node process).
-The figures are written to ``bench/results/peers.json``.
+The figures are written to ``bench/results/peers.json``, by size: a size measured alone (say
+``bench_peers.py 10000 --runs 1``, Spectral takes minutes there) replaces only its own row.
 """
 
 from __future__ import annotations
@@ -93,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                            check=True, stdout=subprocess.DEVNULL, env=env)
             commands = {name: [sys.executable, "-m", "designkit", "check", str(design)] if prefix is None
                         else [*prefix, str(spec)] for name, prefix in tools.items()}
-            for cmd in commands.values():     # warm-up, untimed
-                run_once(cmd, env=env, cwd=PEERS if cmd[0] != sys.executable else ROOT, ok=range(256))
+            run_once(commands["designkit"], env=env, cwd=ROOT)   # warm-up (bytecode, model cache), untimed
             measured: dict[str, tuple[list, list, list]] = {k: ([], [], []) for k in commands}
             for _ in range(args.runs):
                 for name, cmd in commands.items():
@@ -120,13 +120,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {row['endpoints']:,} | {row['design_bytes'] / 1e6:.2f} / {row['openapi_bytes'] / 1e6:.2f} MB "
                   f"| {name} | {fig['wall_s']:.2f} s | {fig['cpu_s']:.2f} s | {fig['peak_mib']:.0f} MiB | "
                   f"{ratio or ' | | '} |")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    record = {
         "recorded": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python bench/bench_peers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "load": load_average(), "runs": args.runs, "peers": peer_names,
-        "not_measured": {k: v for k, v in peers.items() if isinstance(v, str)}, "rows": rows,
-    }, indent=2) + "\n", encoding="utf-8")
+        "not_measured": {k: v for k, v in peers.items() if isinstance(v, str)},
+    }
+    for row in rows:
+        row.update({k: record[k] for k in ("recorded", "command", "load", "runs")})
+    kept = json.loads(RESULTS.read_text(encoding="utf-8")).get("rows", []) if RESULTS.exists() else []
+    record["rows"] = sorted([r for r in kept if r["endpoints"] not in args.sizes and "recorded" in r] + rows,
+                            key=lambda r: r["endpoints"])   # a size measured alone keeps the others
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"\nrecorded in {RESULTS.relative_to(ROOT)}")
     return 0
 

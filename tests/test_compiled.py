@@ -24,6 +24,8 @@ for path in sys.argv[1:]:
     document = load_design_text(text, path)
     result = run_checks(document)
     out.append([document.design.model_dump(mode="json"), [f.message for f in result.findings]])
+tiny = load_design_text("name: tiny\n", "tiny.yaml")   # every section made by its default factory
+out.append([tiny.design.model_dump(mode="json"), [f.message for f in run_checks(tiny).findings]])
 bad = "name: x\nscope:\n  teir: A\n  tier: Q\napi:\n  endpoints:\n  - {method: GET, path: nope, audit: {records: [who]}}\n"
 try:
     load_design_text(bad, "bad.yaml")

@@ -174,7 +174,7 @@ def test_text_names_file_line_level_and_fix(tmp_path):
     assert out.splitlines()[0].endswith(": 3 breaking, 1 warning, 1 info")
     line = next(x for x in out.splitlines() if "DIFF061" in x)
     assert line.startswith(f"{new}:") and "breaking DIFF061 auth-removed:" in line
-    assert "fix: restore the auth scheme" in out
+    assert "fix: Restore the auth scheme" in out
 
 
 def test_json_lists_every_change_with_both_locations(tmp_path):

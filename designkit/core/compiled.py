@@ -1,10 +1,11 @@
 """The design model's validator, compiled once and kept beside the model's bytecode.
 
 The model classes are declared with ``defer_build`` (see ``model.Section``): pydantic collects
-their fields when the module is imported but generates no validator until one is used. The only
-validator ``designkit check`` needs is the one for :class:`~designkit.core.model.Design`, and
-generating its core schema (every section, walked through pydantic's schema machinery) took
-about 60 ms of every run, half of what building the model cost. The core schema is plain data,
+their fields when the module is imported but generates no validator until one is used. The
+validators ``designkit check`` needs are the one for :class:`~designkit.core.model.Design` and
+those of the few models it makes itself (``_prebuilt``). Generating their core schemas (every
+section, walked through pydantic's schema machinery) took about 60 ms of every run, half of
+what building the model cost. The core schema is plain data,
 dicts that name the model classes and validator functions, so it pickles; the validator pydantic
 builds from the unpickled schema is the one it would have built itself.
 
@@ -16,7 +17,7 @@ a digest of every source file in ``designkit/core``, the designkit, pydantic, py
 and Python versions: any change to the model or to the libraries names another file, so a stale
 schema is never read. Anything unexpected (no file, a file that does not unpickle, a folder that
 cannot be written) falls back to pydantic's own build. pydantic plugins are not consulted for
-this one validator (they would be for any model built the ordinary way).
+these validators (they are for any model built the ordinary way).
 """
 
 from __future__ import annotations
@@ -33,9 +34,20 @@ import pydantic_core
 from . import model
 
 _PREFIX = "model.core-schema."
-# The models whose validators a check needs: the design, and the audit scope that a validator of
-# its own (model._flag_or_scope) validates inside it.
-PREBUILT = ("Design", "AuditScope")
+
+
+def _prebuilt() -> list[type[pydantic.BaseModel]]:
+    """The models whose validators validating a design runs: the design itself, the audit scope
+    a validator of its own (``model._flag_or_scope``) validates, and every model a field's
+    ``default_factory`` makes (a section missing from the file is built by calling its class)."""
+    out = [model.Design, model.AuditScope]
+    for cls in vars(model).values():
+        if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel):
+            for info in cls.model_fields.values():
+                made = info.default_factory
+                if isinstance(made, type) and issubclass(made, pydantic.BaseModel) and made not in out:
+                    out.append(made)
+    return out
 
 
 def _cache_path() -> Path | None:
@@ -59,7 +71,7 @@ def _read(path: Path) -> dict | None:
         schemas = pickle.loads(path.read_bytes())
     except Exception:  # missing, partial or from an incompatible build: build it instead
         return None
-    return schemas if isinstance(schemas, dict) and set(schemas) == set(PREBUILT) else None
+    return schemas if isinstance(schemas, dict) and "Design" in schemas else None
 
 
 def _write(path: Path, schemas: dict) -> None:
@@ -71,6 +83,7 @@ def _write(path: Path, schemas: dict) -> None:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, payload)
+        path.chmod(Path(model.__file__).stat().st_mode & 0o666)   # readable as the .pyc is
         for old in path.parent.glob(_PREFIX + "*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
@@ -85,8 +98,7 @@ def _ready(cls) -> bool:
 
 def prepare_design_validator() -> None:
     """Make ``Design.model_validate`` ready, from the cached core schemas when there are some."""
-    classes = [getattr(model, name) for name in PREBUILT]
-    if all(_ready(cls) for cls in classes):
+    if _ready(model.Design):
         return
     path = _cache_path()
     cached = _read(path) if path is not None else None
@@ -94,15 +106,15 @@ def prepare_design_validator() -> None:
         from pydantic._internal._config import ConfigWrapper
 
         schemas = {}
-        for cls in classes:
+        for cls in _prebuilt():
             cls.model_rebuild()   # pydantic's own build of the deferred model
             config = ConfigWrapper(cls.model_config, check=False).core_config(title=cls.__name__)
             schemas[cls.__name__] = (cls.__pydantic_core_schema__, config)
         if path is not None:
             _write(path, schemas)
         return
-    for cls in classes:
+    for name, (schema, config) in cached.items():
+        cls = getattr(model, name)
         if not _ready(cls):
-            schema, config = cached[cls.__name__]
             cls.__pydantic_core_schema__ = schema
             cls.__pydantic_validator__ = pydantic_core.SchemaValidator(schema, config)

@@ -152,11 +152,12 @@ registry = CheckRegistry()
 
 from . import checks_api, checks_data, checks_events, checks_fields, checks_ops, checks_security  # noqa: E402
 
-for _module in (checks_api, checks_fields, checks_events, checks_security, checks_data, checks_ops):
-    for _value in list(vars(_module).values()):
-        if isinstance(_value, Check):
-            registry.register(_value)
-del _module, _value
+# In code order, whatever module a check lives in (a later check may join an earlier area's module).
+for _check in sorted({id(v): v for m in (checks_api, checks_fields, checks_events, checks_security, checks_data,
+                                         checks_ops) for v in vars(m).values() if isinstance(v, Check)}.values(),
+                     key=lambda c: c.code):
+    registry.register(_check)
+del _check
 
 class _CallablePackage(types.ModuleType):
     """``designkit.diff`` is this package and the public function at once: calling it runs :func:`diff`.

@@ -17,8 +17,8 @@ def _name(ep) -> str:
 def endpoint_removed(ctx):
     """An endpoint was removed without being deprecated first.
 
-    Why: every client that still calls it now gets a 404, with no release in which it was warned.
-    Fix: keep the endpoint, mark it `deprecated: true` for at least one release, then remove it;
+    Why: Every client that still calls it now gets a 404, with no release in which it was warned.
+    Fix: Keep the endpoint, mark it `deprecated: true` for at least one release, then remove it;
     or keep it under the old version while the new version drops it.
     """
     for i, ep in ctx.endpoints[1]:
@@ -30,9 +30,9 @@ def endpoint_removed(ctx):
 def deprecated_endpoint_removed(ctx):
     """A deprecated endpoint was removed.
 
-    Why: removal after deprecation is the planned end of an endpoint; clients were warned, yet the
+    Why: Removal after deprecation is the planned end of an endpoint; clients were warned, yet the
     few that did not move will now fail, so it is worth a line in the release notes.
-    Fix: nothing to change; say in the release notes that the endpoint is gone.
+    Fix: Nothing to change; say in the release notes that the endpoint is gone.
     """
     for i, ep in ctx.endpoints[1]:
         if ep.deprecated:
@@ -43,9 +43,9 @@ def deprecated_endpoint_removed(ctx):
 def endpoint_path_changed(ctx):
     """An operation kept its id and method but moved to another path.
 
-    Why: clients call the old path and get a 404; generated clients keep the method name, so the
+    Why: Clients call the old path and get a 404; generated clients keep the method name, so the
     break shows only at run time.
-    Fix: serve the old path as well (an alias or a redirect) until clients have moved, or put
+    Fix: Serve the old path as well (an alias or a redirect) until clients have moved, or put
     the new path under a new API version.
     """
     for p in ctx.endpoint_pairs:
@@ -57,8 +57,8 @@ def endpoint_path_changed(ctx):
 def endpoint_method_changed(ctx):
     """An endpoint's path stayed but its HTTP method changed.
 
-    Why: clients send the old method and get 405 Method Not Allowed.
-    Fix: accept both methods for a release, or keep the old operation and add the new one beside it.
+    Why: Clients send the old method and get 405 Method Not Allowed.
+    Fix: Accept both methods for a release, or keep the old operation and add the new one beside it.
     """
     for p in ctx.endpoint_pairs:
         if p.moved == "method":
@@ -70,9 +70,9 @@ def endpoint_method_changed(ctx):
 def endpoint_added(ctx):
     """A new endpoint was added.
 
-    Why: additions break nobody, but reviewers should see the new surface (its auth, limits and
+    Why: Additions break nobody, but reviewers should see the new surface (its auth, limits and
     idempotency) and the release notes should name it.
-    Fix: nothing to change; check that the new endpoint passes `designkit check`.
+    Fix: Nothing to change; check that the new endpoint passes `designkit check`.
     """
     for j, ep in ctx.endpoints[2]:
         yield Hit(f"{_name(ep)} was added", new=("api", "endpoints", j))
@@ -82,8 +82,8 @@ def endpoint_added(ctx):
 def endpoint_deprecated(ctx):
     """An endpoint was marked deprecated.
 
-    Why: deprecation starts the clock for its clients; they need to hear it and know the replacement.
-    Fix: nothing to change; name the replacement in the endpoint's summary and the release notes.
+    Why: Deprecation starts the clock for its clients; they need to hear it and know the replacement.
+    Fix: Nothing to change; name the replacement in the endpoint's summary and the release notes.
     """
     for p in ctx.endpoint_pairs:
         if p.new.deprecated and not p.old.deprecated:
@@ -94,9 +94,9 @@ def endpoint_deprecated(ctx):
 def operation_id_changed(ctx):
     """An endpoint's operation id changed.
 
-    Why: generated clients name their methods after the operation id, so their code stops
+    Why: Generated clients name their methods after the operation id, so their code stops
     compiling; tests, SLAs and dashboards that name the id lose it.
-    Fix: keep the old id; if the name must change, change it together with a major version.
+    Fix: Keep the old id; if the name must change, change it together with a major version.
     """
     for p in ctx.endpoint_pairs:
         if p.old.id and p.new.id != p.old.id and p.moved != "path":
@@ -111,8 +111,8 @@ def operation_id_changed(ctx):
 def request_size_limit_lowered(ctx):
     """The largest request body an endpoint accepts was lowered (or a limit was added).
 
-    Why: requests that were accepted yesterday are refused with 413 today.
-    Fix: keep the old limit, or lower it in a new API version after measuring real request sizes.
+    Why: Requests that were accepted yesterday are refused with 413 today.
+    Fix: Keep the old limit, or lower it in a new API version after measuring real request sizes.
     """
     for p in ctx.endpoint_pairs:
         old, new = p.old.request, p.new.request
@@ -128,8 +128,8 @@ def request_size_limit_lowered(ctx):
 def request_content_type_changed(ctx):
     """The content type an endpoint accepts changed.
 
-    Why: clients keep sending the old content type and get 415 Unsupported Media Type.
-    Fix: accept both content types for a release, or change it with a new API version.
+    Why: Clients keep sending the old content type and get 415 Unsupported Media Type.
+    Fix: Accept both content types for a release, or change it with a new API version.
     """
     for p in ctx.endpoint_pairs:
         old, new = p.old.request, p.new.request
@@ -142,9 +142,9 @@ def request_content_type_changed(ctx):
 def unknown_fields_rejected(ctx):
     """A request body or schema now rejects fields it does not name.
 
-    Why: clients that send extra fields (newer clients, or ones that echo a whole object back)
+    Why: Clients that send extra fields (newer clients, or ones that echo a whole object back)
     now get 400 where the field used to be ignored.
-    Fix: check what clients send before rejecting; announce it, or reject only in a new version.
+    Fix: Check what clients send before rejecting; announce it, or reject only in a new version.
     """
     for p in ctx.endpoint_pairs:
         old, new = p.old.request, p.new.request
@@ -169,9 +169,9 @@ def _response_pairs(ctx):
 def success_status_removed(ctx):
     """A success (2xx or 3xx) response was removed from an endpoint.
 
-    Why: clients that check for that status treat the new one as a failure (a 201 that became
+    Why: Clients that check for that status treat the new one as a failure (a 201 that became
     200, a 200 that became 202 with no body).
-    Fix: keep the old status, or change it in a new API version.
+    Fix: Keep the old status, or change it in a new API version.
     """
     for p, matched in _response_pairs(ctx):
         for i, r in matched.removed:
@@ -184,9 +184,9 @@ def success_status_removed(ctx):
 def success_status_added(ctx):
     """An endpoint can now answer with a success status it did not have.
 
-    Why: clients written against the old responses may not handle the new status (a 202 where
+    Why: Clients written against the old responses may not handle the new status (a 202 where
     they expected 200 and a body).
-    Fix: document when the new status is sent; make sure existing clients keep getting the old one.
+    Fix: Document when the new status is sent; make sure existing clients keep getting the old one.
     """
     for p, matched in _response_pairs(ctx):
         for j, r in matched.added:
@@ -198,8 +198,8 @@ def success_status_added(ctx):
 def response_body_removed(ctx):
     """A response that carried a body now carries none.
 
-    Why: clients that read the body now get nothing to parse.
-    Fix: keep returning the body, or drop it in a new API version.
+    Why: Clients that read the body now get nothing to parse.
+    Fix: Keep returning the body, or drop it in a new API version.
     """
     for p, matched in _response_pairs(ctx):
         for i, r, j, s in matched.both:
@@ -212,8 +212,8 @@ def response_body_removed(ctx):
 def response_shape_changed(ctx):
     """A body changed between one object and a list of them (``Order`` and ``Order[]``).
 
-    Why: a client that parses an object cannot parse an array, and the other way round.
-    Fix: keep the old shape; return the new one from a new endpoint or version.
+    Why: A client that parses an object cannot parse an array, and the other way round.
+    Fix: Keep the old shape; return the new one from a new endpoint or version.
     """
     for p in ctx.endpoint_pairs:
         pairs = [((*p.old_path, "request"), (*p.new_path, "request"), "request", p.old.request, p.new.request)]
@@ -231,8 +231,8 @@ def response_shape_changed(ctx):
 def response_content_type_changed(ctx):
     """A response's content type changed.
 
-    Why: clients parse the body by its content type; a JSON client cannot read CSV or problem+xml.
-    Fix: negotiate with the Accept header and keep the old type as the default.
+    Why: Clients parse the body by its content type; a JSON client cannot read CSV or problem+xml.
+    Fix: Negotiate with the Accept header and keep the old type as the default.
     """
     for p, matched in _response_pairs(ctx):
         for i, r, j, s in matched.both:
@@ -254,9 +254,9 @@ def _codes(design) -> dict[str, tuple[int, object]]:
 def error_code_removed(ctx):
     """An error code was removed from the error model.
 
-    Why: clients branch on error codes; one that still arrives from an older server, or that the
+    Why: Clients branch on error codes; one that still arrives from an older server, or that the
     client maps to a user message, now names nothing in the contract.
-    Fix: keep the code documented (and deprecated) until no endpoint returns it.
+    Fix: Keep the code documented (and deprecated) until no endpoint returns it.
     """
     new = _codes(ctx.new)
     for code, (i, _) in _codes(ctx.old).items():
@@ -269,9 +269,9 @@ def error_code_removed(ctx):
 def error_code_status_changed(ctx):
     """An error code now comes with another HTTP status.
 
-    Why: clients and proxies act on the status (retry a 503, not a 409); the same code under a
+    Why: Clients and proxies act on the status (retry a 503, not a 409); the same code under a
     new status changes what they do.
-    Fix: keep the status; if the meaning changed, add a new code.
+    Fix: Keep the status; if the meaning changed, add a new code.
     """
     new = _codes(ctx.new)
     for code, (i, c) in _codes(ctx.old).items():
@@ -285,9 +285,9 @@ def error_code_status_changed(ctx):
 def endpoint_error_added(ctx):
     """An endpoint can now return an error code it did not return before.
 
-    Why: clients handle the errors listed for an endpoint; a new one falls into their generic
+    Why: Clients handle the errors listed for an endpoint; a new one falls into their generic
     failure path (or crashes a strict client).
-    Fix: document when it happens; make sure clients can act on it before the release.
+    Fix: Document when it happens; make sure clients can act on it before the release.
     """
     for p in ctx.endpoint_pairs:
         for code in p.new.errors:
@@ -300,9 +300,9 @@ def endpoint_error_added(ctx):
 def error_format_changed(ctx):
     """The error body format changed, or lost a field.
 
-    Why: every client parses errors the same way; a new format or a missing field (`code`,
+    Why: Every client parses errors the same way; a new format or a missing field (`code`,
     `request_id`) breaks error handling on every endpoint at once.
-    Fix: keep the old format and fields; add new fields beside them.
+    Fix: Keep the old format and fields; add new fields beside them.
     """
     old, new = ctx.old.api.error_model, ctx.new.api.error_model
     if old is None:
@@ -326,8 +326,8 @@ def error_format_changed(ctx):
 def base_url_changed(ctx):
     """The API's base URL changed.
 
-    Why: every client is configured with it; all their calls now go to the wrong place.
-    Fix: keep serving the old base URL (a redirect or a second route) until clients have moved.
+    Why: Every client is configured with it; all their calls now go to the wrong place.
+    Fix: Keep serving the old base URL (a redirect or a second route) until clients have moved.
     """
     old, new = ctx.old.api.base_url, ctx.new.api.base_url
     if old and new != old:
@@ -339,9 +339,9 @@ def base_url_changed(ctx):
 def versioning_scheme_changed(ctx):
     """How clients choose the API version changed (path, header, media type, query).
 
-    Why: clients pin a version the old way; the new scheme ignores it and serves them whatever
+    Why: Clients pin a version the old way; the new scheme ignores it and serves them whatever
     the default version is.
-    Fix: keep the old scheme working alongside the new one for a deprecation period.
+    Fix: Keep the old scheme working alongside the new one for a deprecation period.
     """
     old, new = ctx.old.api.versioning, ctx.new.api.versioning
     if old and new and old.scheme != new.scheme:
@@ -357,9 +357,9 @@ _API_AREAS = frozenset({"endpoints", "parameters", "fields", "responses", "error
 def version_not_bumped(ctx):
     """The API has breaking changes but its version (`api.versioning.current`) stayed the same.
 
-    Why: clients pinned to the version get the breaking changes without warning; the version is
+    Why: Clients pinned to the version get the breaking changes without warning; the version is
     how they find out they need to act.
-    Fix: bump `api.versioning.current` (and serve the old version for its deprecation period), or
+    Fix: Bump `api.versioning.current` (and serve the old version for its deprecation period), or
     make the changes compatible.
     """
     old, new = ctx.old.api.versioning, ctx.new.api.versioning

@@ -7,6 +7,7 @@ import re
 from ..core.durations import leading_duration
 from .base import Hit, check
 from .checks_fields import lower_max, type_relation
+from .context import pair
 
 _CLASS_ORDER = {"public": 0, "internal": 1, "confidential": 2, "pii": 3, "credential": 4, "secret": 5}
 _CASCADE_WORSE = {"restrict": 0, "no-action": 0, "set-null": 1, "cascade": 2}
@@ -23,9 +24,9 @@ def _entities(ctx):
 def entity_removed(ctx):
     """An entity was removed from the data model.
 
-    Why: its records, the endpoints that serve it and the tables that store it go with it; data
+    Why: Its records, the endpoints that serve it and the tables that store it go with it; data
     that exists in production has no home.
-    Fix: say what happens to the existing records (migrated, archived, deleted) in a decision,
+    Fix: Say what happens to the existing records (migrated, archived, deleted) in a decision,
     then remove it.
     """
     for i, e in ctx.named(lambda d: d.data_model.entities).removed:
@@ -36,8 +37,8 @@ def entity_removed(ctx):
 def primary_key_changed(ctx):
     """An entity's primary key changed.
 
-    Why: every reference to a record (URLs, foreign keys, caches, other services) uses the key.
-    Fix: keep the old key as a unique column and add the new one beside it.
+    Why: Every reference to a record (URLs, foreign keys, caches, other services) uses the key.
+    Fix: Keep the old key as a unique column and add the new one beside it.
     """
     for o, n, okp, nkp in _entities(ctx):
         if o.primary_key and n.primary_key != o.primary_key:
@@ -49,17 +50,24 @@ def primary_key_changed(ctx):
 def classification_lowered(ctx):
     """Data is classified lower than before (pii to internal, confidential to public).
 
-    Why: the classification decides encryption, logging, access and retention; lowering it relaxes
+    Why: The classification decides encryption, logging, access and retention; lowering it relaxes
     all of them for data that did not change.
-    Fix: keep the classification, or record the reason (the data was anonymised) in a decision.
+    Fix: Keep the classification, or record the reason (the data was anonymised) in a decision.
     """
     for o, n, okp, nkp in _entities(ctx):
         if _CLASS_ORDER[n.classification] < _CLASS_ORDER[o.classification]:
             yield Hit(f"entity {n.name}: classification lowered from {o.classification} to {n.classification}",
                       old=(*okp, "classification"), new=(*nkp, "classification"))
-    for fp in ctx.field_pairs:
+        for i, a, j, b in pair(o.fields, n.fields, lambda f: f.name).both:
+            if a.classification and _CLASS_ORDER[b.classification or n.classification] < _CLASS_ORDER[a.classification]:
+                yield Hit(f"field {b.name} of entity {n.name}: classification lowered from {a.classification} "
+                          f"to {b.classification or n.classification}", old=(*okp, "fields", i, "classification"),
+                          new=(*nkp, "fields", j))
+    for fp in ctx.field_pairs:      # schema and inline fields (entities' own fields are above, used or not)
+        if fp.old is None or fp.new is None or fp.old_path[0] == "data_model":
+            continue
         o, n = getattr(fp.old, "classification", None), getattr(fp.new, "classification", None)
-        if fp.old is not None and fp.new is not None and o and _CLASS_ORDER.get(n or "public", 0) < _CLASS_ORDER[o]:
+        if o and _CLASS_ORDER.get(n or "public", 0) < _CLASS_ORDER[o]:
             yield Hit(f"{fp.label}: classification lowered from {o} to {n or 'unstated'}",
                       old=(*fp.old_path, "classification"), new=fp.new_path)
 
@@ -68,9 +76,9 @@ def classification_lowered(ctx):
 def retention_shortened(ctx):
     """Data is kept for less time than before (an entity, a topic, the audit trail).
 
-    Why: records are deleted sooner than consumers, auditors or regulations may expect; a
+    Why: Records are deleted sooner than consumers, auditors or regulations may expect; a
     consumer that is down for longer than the new retention loses messages.
-    Fix: check the legal and business retention needs, and consumers' recovery time, against it.
+    Fix: Check the legal and business retention needs, and consumers' recovery time, against it.
     """
     items = []
     for o, n, okp, nkp in _entities(ctx):
@@ -91,8 +99,8 @@ def retention_shortened(ctx):
 def lifecycle_state_removed(ctx):
     """A lifecycle state of an entity was removed.
 
-    Why: records already in that state exist, and clients filter or display by it.
-    Fix: migrate records out of the state first and say so in a decision; keep clients' filters working.
+    Why: Records already in that state exist, and clients filter or display by it.
+    Fix: Migrate records out of the state first and say so in a decision; keep clients' filters working.
     """
     for o, n, okp, nkp in _entities(ctx):
         old = o.lifecycle.states if o.lifecycle else []
@@ -107,8 +115,8 @@ def lifecycle_state_removed(ctx):
 def relationship_removed(ctx):
     """A relationship between entities was removed.
 
-    Why: the foreign key and the queries and endpoints that follow it go too.
-    Fix: say what replaces the link, and migrate the key column before dropping it.
+    Why: The foreign key and the queries and endpoints that follow it go too.
+    Fix: Say what replaces the link, and migrate the key column before dropping it.
     """
     for o, n, okp, nkp in _entities(ctx):
         new = {(r.target, r.field) for r in n.relationships}
@@ -122,8 +130,8 @@ def relationship_removed(ctx):
 def delete_cascades(ctx):
     """Deleting a record now deletes (or nulls) more related records than before.
 
-    Why: one delete now removes or orphans data it used to protect; a mistaken delete costs more.
-    Fix: keep `restrict`, or record the decision and make the delete audited.
+    Why: One delete now removes or orphans data it used to protect; a mistaken delete costs more.
+    Fix: Keep `restrict`, or record the decision and make the delete audited.
     """
     for o, n, okp, nkp in _entities(ctx):
         old = {(r.target, r.field): r.on_delete for r in o.relationships}
@@ -138,8 +146,8 @@ def delete_cascades(ctx):
 def invariant_removed(ctx):
     """An invariant of an entity was removed.
 
-    Why: what was guaranteed (a balance never negative) no longer is, and code that relied on it breaks quietly.
-    Fix: keep the invariant, or say in a decision why it no longer holds.
+    Why: What was guaranteed (a balance never negative) no longer is, and code that relied on it breaks quietly.
+    Fix: Keep the invariant, or say in a decision why it no longer holds.
     """
     for o, n, okp, nkp in _entities(ctx):
         for k, text in enumerate(o.invariants):
@@ -154,8 +162,8 @@ def invariant_removed(ctx):
 def table_dropped(ctx):
     """A table was dropped.
 
-    Why: its data is deleted; a rollback of the code cannot bring it back.
-    Fix: stop writing, archive or migrate the data, and drop the table in a later release.
+    Why: Its data is deleted; a rollback of the code cannot bring it back.
+    Fix: Stop writing, archive or migrate the data, and drop the table in a later release.
     """
     for i, t in ctx.tables.removed:
         yield Hit(f"table {t.name} was dropped", old=("persistence", "tables", i))
@@ -165,8 +173,8 @@ def table_dropped(ctx):
 def column_dropped(ctx):
     """A column was dropped from a table.
 
-    Why: its data is deleted; the previous release, still running during a deploy, reads it and fails.
-    Fix: expand/contract: stop reading it, deploy, then drop it in a later release.
+    Why: Its data is deleted; the previous release, still running during a deploy, reads it and fails.
+    Fix: Expand/contract: stop reading it, deploy, then drop it in a later release.
     """
     for c in ctx.column_pairs:
         if c.new is None:
@@ -177,8 +185,8 @@ def column_dropped(ctx):
 def column_type_changed(ctx):
     """A column's type was narrowed or changed (text to varchar, number to integer, string to uuid).
 
-    Why: existing values may not convert; the migration fails halfway or truncates data.
-    Fix: add a column of the new type, backfill it, switch reads, then drop the old one.
+    Why: Existing values may not convert; the migration fails halfway or truncates data.
+    Fix: Add a column of the new type, backfill it, switch reads, then drop the old one.
     """
     for c in ctx.column_pairs:
         if c.old is not None and c.new is not None and type_relation(c.old.type, c.new.type) in ("narrowed", "changed"):
@@ -190,8 +198,8 @@ def column_type_changed(ctx):
 def column_length_reduced(ctx):
     """A column holds shorter strings or smaller numbers than before (max_length or maximum lowered).
 
-    Why: existing values that no longer fit make the migration fail or get truncated.
-    Fix: check the longest stored value first; shrink only below it, in its own migration.
+    Why: Existing values that no longer fit make the migration fail or get truncated.
+    Fix: Check the longest stored value first; shrink only below it, in its own migration.
     """
     for c in ctx.column_pairs:
         if c.old is None or c.new is None:
@@ -207,8 +215,8 @@ def column_length_reduced(ctx):
 def not_null_column_without_default(ctx):
     """A required column without a default was added to an existing table.
 
-    Why: existing rows have no value for it; the migration fails, or the previous release's inserts do.
-    Fix: add it nullable (or with a default), backfill, then make it required.
+    Why: Existing rows have no value for it; the migration fails, or the previous release's inserts do.
+    Fix: Add it nullable (or with a default), backfill, then make it required.
     """
     for c in ctx.column_pairs:
         if c.old is None and c.new.required and c.new.default is None:
@@ -219,8 +227,8 @@ def not_null_column_without_default(ctx):
 def column_made_required(ctx):
     """An optional column became required (NOT NULL).
 
-    Why: rows with no value make the migration fail; the previous release may still insert nulls.
-    Fix: backfill every null first and deploy writers that always set it, then add the constraint.
+    Why: Rows with no value make the migration fail; the previous release may still insert nulls.
+    Fix: Backfill every null first and deploy writers that always set it, then add the constraint.
     """
     for c in ctx.column_pairs:
         if c.old is not None and c.new is not None and c.new.required and not c.old.required:
@@ -232,8 +240,8 @@ def column_made_required(ctx):
 def unique_constraint_added(ctx):
     """A column or index became unique.
 
-    Why: existing duplicates make the migration fail; writes that used to succeed are refused.
-    Fix: find and resolve duplicates first; build the unique index concurrently.
+    Why: Existing duplicates make the migration fail; writes that used to succeed are refused.
+    Fix: Find and resolve duplicates first; build the unique index concurrently.
     """
     for c in ctx.column_pairs:
         if c.old is not None and c.new is not None and c.new.unique and not c.old.unique:
@@ -252,8 +260,8 @@ def unique_constraint_added(ctx):
 def index_removed(ctx):
     """An index was removed from a table.
 
-    Why: the queries it served now scan the table; a unique index also stops guarding against duplicates.
-    Fix: check the access patterns it served; keep it while any query needs it.
+    Why: The queries it served now scan the table; a unique index also stops guarding against duplicates.
+    Fix: Check the access patterns it served; keep it while any query needs it.
     """
     for ti, o, tj, n in ctx.tables.both:
         new = {tuple(x.columns) for x in n.indexes}
@@ -267,8 +275,8 @@ def index_removed(ctx):
 def store_removed(ctx):
     """A data store was removed.
 
-    Why: what it holds is gone unless it was migrated; everything that reads it fails.
-    Fix: migrate the data and every reader first; say where it went in a decision.
+    Why: What it holds is gone unless it was migrated; everything that reads it fails.
+    Fix: Migrate the data and every reader first; say where it went in a decision.
     """
     for i, s in ctx.named(lambda d: d.persistence.stores).removed:
         yield Hit(f"store {s.name} ({s.kind}) was removed", old=("persistence", "stores", i))
@@ -278,8 +286,8 @@ def store_removed(ctx):
 def durability_lowered(ctx):
     """A store keeps fewer copies of its data, or became ephemeral.
 
-    Why: one failure now loses data that used to survive it.
-    Fix: keep the replicas, or state in a decision that the data can be rebuilt.
+    Why: One failure now loses data that used to survive it.
+    Fix: Keep the replicas, or state in a decision that the data can be rebuilt.
     """
     for o, n, okp, nkp in ctx.iter_named(lambda d: d.persistence.stores, ("persistence", "stores")):
         if n.ephemeral and not o.ephemeral:
@@ -289,13 +297,26 @@ def durability_lowered(ctx):
                       old=(*okp, "replicas"), new=(*nkp, "replicas"))
 
 
+@check("DIFF118", "store-kind-changed", "warning", area="persistence")
+def store_kind_changed(ctx):
+    """A data store changed engine (PostgreSQL to DynamoDB, Redis to Memcached).
+
+    Why: the data must be migrated while the service runs, and what the old engine guaranteed
+    (transactions, durability, ordering) may not hold in the new one.
+    Fix: plan the migration in a decision: dual writes or a backfill, the cut-over, and the way back.
+    """
+    for o, n, okp, nkp in ctx.iter_named(lambda d: d.persistence.stores, ("persistence", "stores")):
+        if o.kind != n.kind:
+            yield Hit(f"store {n.name} changed from {o.kind} to {n.kind}", old=(*okp, "kind"), new=(*nkp, "kind"))
+
+
 @check("DIFF097", "table-moved", "warning", area="persistence")
 def table_moved(ctx):
     """A table now lives in another store.
 
-    Why: its data must be copied while the service runs; transactions that joined it with other
+    Why: Its data must be copied while the service runs; transactions that joined it with other
     tables in the old store no longer can.
-    Fix: plan the move (dual writes, backfill, switch reads) and say so in the migration strategy.
+    Fix: Plan the move (dual writes, backfill, switch reads) and say so in the migration strategy.
     """
     for ti, o, tj, n in ctx.tables.both:
         if o.store and n.store != o.store:
@@ -310,9 +331,9 @@ _DESTRUCTIVE = ("DIFF079", "DIFF087", "DIFF088", "DIFF089", "DIFF090", "DIFF095"
 def irreversible_migration(ctx):
     """The change needs a destructive migration and the design does not say how it is undone.
 
-    Why: a dropped table or column, or a narrowed type, loses data; rolling back the code does not
+    Why: A dropped table or column, or a narrowed type, loses data; rolling back the code does not
     bring it back, and a failed deploy becomes an outage with data loss.
-    Fix: state the strategy in `persistence.migrations.strategy` (expand/contract, a backfill, a
+    Fix: State the strategy in `persistence.migrations.strategy` (expand/contract, a backfill, a
     backup taken before the drop), or split the change so each step can be rolled back.
     """
     destructive = [c for c in ctx.changes if c.code in _DESTRUCTIVE]

@@ -19,8 +19,8 @@ def _channels(ctx):
 def channel_removed(ctx):
     """A channel, topic or queue was removed.
 
-    Why: subscribers wait for messages that never come; publishers to it fail.
-    Fix: keep publishing (or accepting) on it until its consumers have moved, then remove it.
+    Why: Subscribers wait for messages that never come; publishers to it fail.
+    Fix: Keep publishing (or accepting) on it until its consumers have moved, then remove it.
     """
     for i, ch in ctx.named(lambda d: d.api.channels).removed:
         yield Hit(f"channel {ch.name} was removed", old=("api", "channels", i))
@@ -30,8 +30,8 @@ def channel_removed(ctx):
 def channel_address_changed(ctx):
     """A channel's WebSocket path or topic name changed.
 
-    Why: clients connect or subscribe to the old address and hear nothing.
-    Fix: publish to both addresses (or accept connections on both) during a migration window.
+    Why: Clients connect or subscribe to the old address and hear nothing.
+    Fix: Publish to both addresses (or accept connections on both) during a migration window.
     """
     for o, n, okp, nkp in _channels(ctx):
         if o.path and n.path != o.path:
@@ -43,8 +43,8 @@ def channel_address_changed(ctx):
 def channel_direction_changed(ctx):
     """A channel's direction changed (the service now only publishes, or only subscribes).
 
-    Why: the side that lost its direction sends into nothing or waits for nothing.
-    Fix: keep the old direction and add a new channel for the new flow.
+    Why: The side that lost its direction sends into nothing or waits for nothing.
+    Fix: Keep the old direction and add a new channel for the new flow.
     """
     for o, n, okp, nkp in _channels(ctx):
         if o.direction == "both" and n.direction != "both" or o.direction != "both" and n.direction not in (o.direction, "both"):
@@ -56,8 +56,8 @@ def channel_direction_changed(ctx):
 def ordering_weakened(ctx):
     """A topic or queue promises less ordering than before (total to per-key, per-key to none).
 
-    Why: consumers written for ordered delivery apply updates out of order (a cancel before its order).
-    Fix: keep the ordering, or make consumers tolerate reordering (versions, idempotent upserts) first.
+    Why: Consumers written for ordered delivery apply updates out of order (a cancel before its order).
+    Fix: Keep the ordering, or make consumers tolerate reordering (versions, idempotent upserts) first.
     """
     for o, n, okp, nkp in _channels(ctx):
         if o.ordering and _ORDERING[n.ordering or "none"] < _ORDERING[o.ordering]:
@@ -69,9 +69,9 @@ def ordering_weakened(ctx):
 def partition_key_changed(ctx):
     """A topic's partition key changed.
 
-    Why: messages for one key move to another partition; during the switch, per-key order is lost
+    Why: Messages for one key move to another partition; during the switch, per-key order is lost
     and consumers keyed on partitions see duplicates or gaps.
-    Fix: plan the switch (drain, or a new topic) and say how ordering holds during it.
+    Fix: Plan the switch (drain, or a new topic) and say how ordering holds during it.
     """
     for o, n, okp, nkp in _channels(ctx):
         if o.partition_key and n.partition_key != o.partition_key:
@@ -83,8 +83,8 @@ def partition_key_changed(ctx):
 def schema_compatibility_loosened(ctx):
     """A topic's schema compatibility mode is looser than before (full to backward, backward to none).
 
-    Why: the registry will now accept message schemas that old consumers cannot read.
-    Fix: keep the stricter mode; make an incompatible change on a new topic.
+    Why: The registry will now accept message schemas that old consumers cannot read.
+    Fix: Keep the stricter mode; make an incompatible change on a new topic.
     """
     for o, n, okp, nkp in _channels(ctx):
         if o.schema_compatibility and _COMPAT[n.schema_compatibility or "none"] < _COMPAT[o.schema_compatibility]:
@@ -100,8 +100,8 @@ def schema_compatibility_loosened(ctx):
 def webhook_removed(ctx):
     """An outbound webhook was removed.
 
-    Why: subscribers stop hearing about the event and do not know why.
-    Fix: announce the removal; keep sending until subscribers have unsubscribed or moved.
+    Why: Subscribers stop hearing about the event and do not know why.
+    Fix: Announce the removal; keep sending until subscribers have unsubscribed or moved.
     """
     for i, wh in ctx.named(lambda d: d.api.webhooks).removed:
         yield Hit(f"webhook {wh.name} ({wh.event}) was removed", old=("api", "webhooks", i))
@@ -111,8 +111,8 @@ def webhook_removed(ctx):
 def webhook_event_changed(ctx):
     """An outbound webhook now carries another event type.
 
-    Why: subscribers route deliveries by event type; the new name matches none of their handlers.
-    Fix: send the new event as a new webhook and keep the old one for its subscribers.
+    Why: Subscribers route deliveries by event type; the new name matches none of their handlers.
+    Fix: Send the new event as a new webhook and keep the old one for its subscribers.
     """
     for o, n, okp, nkp in ctx.iter_named(lambda d: d.api.webhooks, ("api", "webhooks")):
         if o.event != n.event:
@@ -124,9 +124,9 @@ def webhook_event_changed(ctx):
 def webhook_signing_removed(ctx):
     """An outbound webhook is no longer signed.
 
-    Why: receivers that verify the signature refuse every delivery; those that do not can now be
+    Why: Receivers that verify the signature refuse every delivery; those that do not can now be
     sent forged ones.
-    Fix: keep signing; rotate the key if that was the reason.
+    Fix: Keep signing; rotate the key if that was the reason.
     """
     for o, n, okp, nkp in ctx.iter_named(lambda d: d.api.webhooks, ("api", "webhooks")):
         if o.signing and not n.signing:
@@ -144,8 +144,8 @@ def _inbound(ctx):
 def inbound_webhook_removed(ctx):
     """A webhook a provider sends us was removed from the design.
 
-    Why: the provider keeps delivering until it is told; deliveries now fail and pile up in its retries.
-    Fix: unsubscribe at the provider first, or keep answering (and dropping) deliveries.
+    Why: The provider keeps delivering until it is told; deliveries now fail and pile up in its retries.
+    Fix: Unsubscribe at the provider first, or keep answering (and dropping) deliveries.
     """
     for i, wh in ctx.named(lambda d: d.api.inbound_webhooks).removed:
         yield Hit(f"inbound webhook {wh.name} from {wh.provider} was removed", old=("api", "inbound_webhooks", i))
@@ -155,9 +155,9 @@ def inbound_webhook_removed(ctx):
 def inbound_event_removed(ctx):
     """An event type a provider sends us is no longer accepted.
 
-    Why: the provider still sends it; refused deliveries are retried for days and may get the
+    Why: The provider still sends it; refused deliveries are retried for days and may get the
     endpoint disabled by the provider.
-    Fix: unsubscribe from the event at the provider, or accept and ignore it.
+    Fix: Unsubscribe from the event at the provider, or accept and ignore it.
     """
     for o, n, okp, nkp in _inbound(ctx):
         for k, event in enumerate(o.events):
@@ -170,9 +170,9 @@ def inbound_event_removed(ctx):
 def inbound_signature_weakened(ctx):
     """Deliveries from a provider are verified less than before (no signature, `none`, or fewer parts signed).
 
-    Why: anyone who finds the URL can forge deliveries (a payment marked paid), or replay a
+    Why: Anyone who finds the URL can forge deliveries (a payment marked paid), or replay a
     captured one with a new timestamp.
-    Fix: keep verifying the signature over the same parts (body and timestamp at least).
+    Fix: Keep verifying the signature over the same parts (body and timestamp at least).
     """
     for o, n, okp, nkp in _inbound(ctx):
         if o.signature is None or o.signature.scheme == "none":
@@ -191,8 +191,8 @@ def inbound_signature_weakened(ctx):
 def replay_window_widened(ctx):
     """The oldest signed delivery we accept is older than before (replay window widened or dropped).
 
-    Why: a captured delivery can be replayed for longer.
-    Fix: keep the window short (minutes) and rely on the dedupe store for retries.
+    Why: A captured delivery can be replayed for longer.
+    Fix: Keep the window short (minutes) and rely on the dedupe store for retries.
     """
     for o, n, okp, nkp in _inbound(ctx):
         old = leading_duration(o.replay_window)
@@ -209,10 +209,24 @@ def replay_window_widened(ctx):
 def dedupe_removed(ctx):
     """Deliveries from a provider are no longer deduplicated.
 
-    Why: providers deliver at least once; every retry now has a second effect (a second refund).
-    Fix: keep the dedupe store keyed on the provider's event id for longer than its retry window.
+    Why: Providers deliver at least once; every retry now has a second effect (a second refund).
+    Fix: Keep the dedupe store keyed on the provider's event id for longer than its retry window.
     """
     for o, n, okp, nkp in _inbound(ctx):
         if o.dedupe and o.dedupe.store and not (n.dedupe and n.dedupe.store):
             yield Hit(f"inbound webhook {n.name}: deliveries are no longer deduplicated",
                       old=(*okp, "dedupe"), new=(*nkp, "dedupe") if n.dedupe else nkp)
+
+
+@check("DIFF116", "inbound-webhook-exposed", "warning", area="events")
+def inbound_webhook_exposed(ctx):
+    """A webhook receiver that was reachable only over a private link is now public.
+
+    Why: anyone on the internet can now send it deliveries; its signature check and rate limit
+    become its only defence.
+    Fix: keep it private, or confirm signature verification, a replay window and a rate limit first.
+    """
+    for o, n, okp, nkp in _inbound(ctx):
+        if o.exposure == "private" and n.exposure == "public":
+            yield Hit(f"inbound webhook {n.name} is now reachable from the internet",
+                      old=(*okp, "exposure"), new=(*nkp, "exposure") if "exposure" in n.model_fields_set else nkp)

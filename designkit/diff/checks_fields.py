@@ -63,9 +63,9 @@ def _both(ctx, kind=None, side=None):
 def parameter_removed(ctx):
     """A parameter was removed from an endpoint.
 
-    Why: clients that send it are now ignored silently (a filter that no longer filters) or
+    Why: Clients that send it are now ignored silently (a filter that no longer filters) or
     refused, depending on the server.
-    Fix: keep accepting it (and ignore it, documented as deprecated) for a release.
+    Fix: Keep accepting it (and ignore it, documented as deprecated) for a release.
     """
     for fp in _fields(ctx, "parameter"):
         if fp.new is None:
@@ -77,8 +77,8 @@ def parameter_removed(ctx):
 def required_parameter_added(ctx):
     """A new required parameter was added to an existing endpoint.
 
-    Why: every existing call lacks it and is refused with 400.
-    Fix: make it optional with a default that keeps the old behaviour.
+    Why: Every existing call lacks it and is refused with 400.
+    Fix: Make it optional with a default that keeps the old behaviour.
     """
     for fp in _fields(ctx, "parameter"):
         if fp.old is None and fp.new.required:
@@ -89,8 +89,8 @@ def required_parameter_added(ctx):
 def parameter_made_required(ctx):
     """An optional parameter became required.
 
-    Why: calls that left it out, valid until now, are refused with 400.
-    Fix: keep it optional and default to the old behaviour when it is missing.
+    Why: Calls that left it out, valid until now, are refused with 400.
+    Fix: Keep it optional and default to the old behaviour when it is missing.
     """
     for fp in _both(ctx, "parameter"):
         if fp.new.required and not fp.old.required:
@@ -101,8 +101,8 @@ def parameter_made_required(ctx):
 def parameter_location_changed(ctx):
     """A parameter moved (query, header, path, cookie).
 
-    Why: clients send it where it was; the server no longer looks there.
-    Fix: read it from both places for a release, then drop the old one.
+    Why: Clients send it where it was; the server no longer looks there.
+    Fix: Read it from both places for a release, then drop the old one.
     """
     for fp in _both(ctx, "parameter"):
         if fp.old.location != fp.new.location:
@@ -114,9 +114,9 @@ def parameter_location_changed(ctx):
 def path_parameter_renamed(ctx):
     """A path parameter was renamed (``{id}`` to ``{order_id}``).
 
-    Why: the URL clients call is the same, so nothing breaks; generated clients may rename an
+    Why: The URL clients call is the same, so nothing breaks; generated clients may rename an
     argument, and docs and logs change.
-    Fix: nothing to change; mention it for SDK maintainers.
+    Fix: Nothing to change; mention it for SDK maintainers.
     """
     for fp in _both(ctx, "parameter"):
         if fp.old.location == fp.new.location == "path" and fp.old.name != fp.new.name:
@@ -131,9 +131,9 @@ def path_parameter_renamed(ctx):
 def request_field_removed(ctx):
     """A field clients send was removed.
 
-    Why: clients keep sending it; a server that rejects unknown fields now refuses them, one that
+    Why: Clients keep sending it; a server that rejects unknown fields now refuses them, one that
     ignores them drops data the client thinks it saved.
-    Fix: keep accepting the field for a release (ignored and documented as deprecated).
+    Fix: Keep accepting the field for a release (ignored and documented as deprecated).
     """
     for fp in _fields(ctx, "field", "input"):
         if fp.new is None:
@@ -144,8 +144,8 @@ def request_field_removed(ctx):
 def required_request_field_added(ctx):
     """A new required field was added to something clients send.
 
-    Why: every existing client omits it and gets a 400.
-    Fix: make it optional with a default, or add it in a new API version.
+    Why: Every existing client omits it and gets a 400.
+    Fix: Make it optional with a default, or add it in a new API version.
     """
     for fp in _fields(ctx, "field", "input"):
         if fp.old is None and fp.new.required and getattr(fp.new, "default", None) is None:
@@ -156,8 +156,8 @@ def required_request_field_added(ctx):
 def request_field_made_required(ctx):
     """An optional field clients send became required.
 
-    Why: clients that leave it out, valid until now, get a 400.
-    Fix: keep it optional and fill a default when it is missing.
+    Why: Clients that leave it out, valid until now, get a 400.
+    Fix: Keep it optional and fill a default when it is missing.
     """
     for fp in _both(ctx, "field", "input"):
         if fp.new.required and not fp.old.required:
@@ -168,8 +168,8 @@ def request_field_made_required(ctx):
 def response_field_removed(ctx):
     """A field clients receive was removed.
 
-    Why: clients that read it get nothing (null errors, empty screens, wrong totals).
-    Fix: keep returning it, deprecated, until clients have stopped reading it; remove it in a new version.
+    Why: Clients that read it get nothing (null errors, empty screens, wrong totals).
+    Fix: Keep returning it, deprecated, until clients have stopped reading it; remove it in a new version.
     """
     for fp in _fields(ctx, "field", "output"):
         if fp.new is None:
@@ -180,8 +180,8 @@ def response_field_removed(ctx):
 def response_field_made_optional(ctx):
     """A field clients receive is no longer always present.
 
-    Why: clients rely on required fields being there; a missing one crashes strict parsers.
-    Fix: keep it required (return a neutral value), or make it optional in a new version.
+    Why: Clients rely on required fields being there; a missing one crashes strict parsers.
+    Fix: Keep it required (return a neutral value), or make it optional in a new version.
     """
     for fp in _both(ctx, "field", "output"):
         if fp.old.required and not fp.new.required:
@@ -192,8 +192,8 @@ def response_field_made_optional(ctx):
 def type_changed(ctx):
     """A field's or parameter's type changed to an unrelated one (string to integer, uuid to integer).
 
-    Why: values that were valid are refused, and values that come back no longer parse.
-    Fix: keep the old field and add a new one with the new type; remove the old one in a new version.
+    Why: Values that were valid are refused, and values that come back no longer parse.
+    Fix: Keep the old field and add a new one with the new type; remove the old one in a new version.
     """
     for fp in _both(ctx):
         if type_relation(fp.old.type, fp.new.type) == "changed":
@@ -205,8 +205,8 @@ def type_changed(ctx):
 def request_type_narrowed(ctx):
     """A field or parameter clients send now takes a narrower type (number to integer, string to uuid).
 
-    Why: values that were valid (1.5, a free-form id) are refused.
-    Fix: keep accepting the wider type and convert on the server.
+    Why: Values that were valid (1.5, a free-form id) are refused.
+    Fix: Keep accepting the wider type and convert on the server.
     """
     for fp in _both(ctx, side="input"):
         if type_relation(fp.old.type, fp.new.type) == "narrowed":
@@ -218,8 +218,8 @@ def request_type_narrowed(ctx):
 def response_type_widened(ctx):
     """A field clients receive now has a wider type (integer to number, uuid to string).
 
-    Why: clients parse it as the old type; 1.5 in an integer field or a non-uuid string breaks them.
-    Fix: keep the old type in this field and return the wider value in a new field.
+    Why: Clients parse it as the old type; 1.5 in an integer field or a non-uuid string breaks them.
+    Fix: Keep the old type in this field and return the wider value in a new field.
     """
     for fp in _both(ctx, "field", "output"):
         if type_relation(fp.old.type, fp.new.type) == "widened":
@@ -246,8 +246,8 @@ def _num(x) -> str:
 def max_length_lowered(ctx):
     """A value clients send may now be shorter (max_length lowered or added).
 
-    Why: values that were accepted (a 200-character title under a new 100 limit) are refused.
-    Fix: keep the old limit; if storage needs the lower one, migrate the data first.
+    Why: Values that were accepted (a 200-character title under a new 100 limit) are refused.
+    Fix: Keep the old limit; if storage needs the lower one, migrate the data first.
     """
     yield from _bound("max_length", lower_max, "lowered")(ctx)
 
@@ -256,8 +256,8 @@ def max_length_lowered(ctx):
 def min_length_raised(ctx):
     """A value clients send must now be longer (min_length raised or added).
 
-    Why: short values that were accepted are refused.
-    Fix: keep the old minimum, or enforce the new one only for new records.
+    Why: Short values that were accepted are refused.
+    Fix: Keep the old minimum, or enforce the new one only for new records.
     """
     yield from _bound("min_length", higher_min, "raised")(ctx)
 
@@ -266,8 +266,8 @@ def min_length_raised(ctx):
 def maximum_lowered(ctx):
     """A number clients send has a lower maximum (or a maximum where it had none).
 
-    Why: values above the new maximum, valid until now, are refused (a page size of 500 under a new cap of 100).
-    Fix: clamp on the server instead of refusing, or lower the maximum in a new version.
+    Why: Values above the new maximum, valid until now, are refused (a page size of 500 under a new cap of 100).
+    Fix: Clamp on the server instead of refusing, or lower the maximum in a new version.
     """
     yield from _bound("maximum", lower_max, "lowered")(ctx)
 
@@ -276,8 +276,8 @@ def maximum_lowered(ctx):
 def minimum_raised(ctx):
     """A number clients send has a higher minimum (or a minimum where it had none).
 
-    Why: values below the new minimum, valid until now, are refused.
-    Fix: keep the old minimum, or raise it in a new version.
+    Why: Values below the new minimum, valid until now, are refused.
+    Fix: Keep the old minimum, or raise it in a new version.
     """
     yield from _bound("minimum", higher_min, "raised")(ctx)
 
@@ -286,8 +286,8 @@ def minimum_raised(ctx):
 def enum_value_removed(ctx):
     """A value was removed from the allowed values of something clients send.
 
-    Why: clients that send it are refused; stored records holding it may no longer load.
-    Fix: keep accepting the value (map it to its replacement on the server).
+    Why: Clients that send it are refused; stored records holding it may no longer load.
+    Fix: Keep accepting the value (map it to its replacement on the server).
     """
     for fp in _both(ctx, side="input"):
         gone = [v for v in fp.old.enum if v not in fp.new.enum]
@@ -300,9 +300,9 @@ def enum_value_removed(ctx):
 def response_enum_value_added(ctx):
     """A field clients receive can now hold a value it could not hold before.
 
-    Why: clients switch on the known values; a new one falls through (or fails a strict enum
+    Why: Clients switch on the known values; a new one falls through (or fails a strict enum
     parser), the classic status-field break.
-    Fix: announce new values before sending them; tell clients to treat unknown values as a default.
+    Fix: Announce new values before sending them; tell clients to treat unknown values as a default.
     """
     for fp in _both(ctx, "field", "output"):
         new = [v for v in fp.new.enum if v not in fp.old.enum]
@@ -315,8 +315,8 @@ def response_enum_value_added(ctx):
 def pattern_added(ctx):
     """Something clients send must now match a pattern it did not have to match.
 
-    Why: values that were accepted but do not match are refused.
-    Fix: check real values against the pattern first; add it in a new version if some fail.
+    Why: Values that were accepted but do not match are refused.
+    Fix: Check real values against the pattern first; add it in a new version if some fail.
     """
     for fp in _both(ctx, side="input"):
         if fp.new.pattern and not fp.old.pattern:
@@ -327,9 +327,9 @@ def pattern_added(ctx):
 def pattern_changed(ctx):
     """The pattern something clients send must match changed.
 
-    Why: unless the new pattern accepts everything the old one did, some valid values are refused;
+    Why: Unless the new pattern accepts everything the old one did, some valid values are refused;
     a diff cannot tell, so a person must.
-    Fix: test the old pattern's known-good values against the new pattern.
+    Fix: Test the old pattern's known-good values against the new pattern.
     """
     for fp in _both(ctx, side="input"):
         if fp.old.pattern and fp.new.pattern and fp.old.pattern != fp.new.pattern:
@@ -341,8 +341,8 @@ def pattern_changed(ctx):
 def array_bounds_tightened(ctx):
     """A list clients send may now hold fewer items (max_items lowered) or must hold more (min_items raised).
 
-    Why: batches that were accepted are refused.
-    Fix: keep the old bounds, or page the work on the server.
+    Why: Batches that were accepted are refused.
+    Fix: Keep the old bounds, or page the work on the server.
     """
     for name, moved in (("max_items", lower_max), ("min_items", higher_min)):
         yield from _bound(name, moved, "tightened")(ctx)
@@ -352,8 +352,8 @@ def array_bounds_tightened(ctx):
 def array_items_changed(ctx):
     """A list now holds another kind of item.
 
-    Why: clients build and parse the items as the old kind.
-    Fix: add a new field for the new kind of item and deprecate the old one.
+    Why: Clients build and parse the items as the old kind.
+    Fix: Add a new field for the new kind of item and deprecate the old one.
     """
     for fp in _both(ctx):
         if fp.old.type == fp.new.type == "array" and fp.old.items and fp.new.items != fp.old.items:
@@ -365,9 +365,9 @@ def array_items_changed(ctx):
 def response_bounds_widened(ctx):
     """A field clients receive can now be longer, larger or smaller than before (a bound raised or dropped).
 
-    Why: clients size columns, buffers and UI for the old bounds; longer strings get truncated,
+    Why: Clients size columns, buffers and UI for the old bounds; longer strings get truncated,
     larger numbers overflow.
-    Fix: tell clients before raising a bound; keep the old one where they store the value.
+    Fix: Tell clients before raising a bound; keep the old one where they store the value.
     """
     for fp in _both(ctx, "field", "output"):
         for name, looser in (("max_length", lower_max), ("maximum", lower_max), ("minimum", higher_min),

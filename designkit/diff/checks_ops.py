@@ -36,8 +36,8 @@ def _slas(ctx):
 def sla_removed(ctx):
     """A service level objective was removed.
 
-    Why: what was promised (and alerted on, and reported to customers) no longer is.
-    Fix: keep the SLA, or record in a decision who agreed to drop it.
+    Why: What was promised (and alerted on, and reported to customers) no longer is.
+    Fix: Keep the SLA, or record in a decision who agreed to drop it.
     """
     for i, s in ctx.named(lambda d: d.scope.slas).removed:
         yield Hit(f"SLA {s.name} ({s.objective}) was removed", old=("scope", "slas", i))
@@ -47,9 +47,9 @@ def sla_removed(ctx):
 def availability_lowered(ctx):
     """An availability target was lowered (99.95% to 99.9%).
 
-    Why: the error budget grows (from 22 to 43 minutes a month); whoever relies on the old number
+    Why: The error budget grows (from 22 to 43 minutes a month); whoever relies on the old number
     (a customer contract, a dependent service's own SLA) is no longer covered.
-    Fix: check the contracts and the dependents' SLAs that count on the old target.
+    Fix: Check the contracts and the dependents' SLAs that count on the old target.
     """
     items = [(f"SLA {n.name}", o.objective, n.objective, (*okp, "objective"), (*nkp, "objective"))
              for o, n, okp, nkp in _slas(ctx) if o.latency_ms is None and n.latency_ms is None]
@@ -66,8 +66,8 @@ def availability_lowered(ctx):
 def latency_target_raised(ctx):
     """A latency target was raised (p99 under 300 ms became 500 ms).
 
-    Why: callers set their timeouts and their own SLAs from it; slower answers now count as healthy.
-    Fix: check callers' timeouts against the new target before raising it.
+    Why: Callers set their timeouts and their own SLAs from it; slower answers now count as healthy.
+    Fix: Check callers' timeouts against the new target before raising it.
     """
     items = []
     for o, n, okp, nkp in _slas(ctx):
@@ -86,8 +86,8 @@ def latency_target_raised(ctx):
 def consistency_weakened(ctx):
     """Something is now read with weaker consistency (strong to eventual).
 
-    Why: readers may now see stale data (a revoked permission still granted, a paid order still unpaid).
-    Fix: keep strong consistency where a stale read is harmful; state the staleness bound otherwise.
+    Why: Readers may now see stale data (a revoked permission still granted, a paid order still unpaid).
+    Fix: Keep strong consistency where a stale read is harmful; state the staleness bound otherwise.
     """
     old = {}
     for i, c in enumerate(ctx.old.reliability.consistency):
@@ -109,8 +109,8 @@ def _policies(ctx):
 def failure_policy_removed(ctx):
     """A dependency lost its failure policy (timeout, retries, fallback).
 
-    Why: the next time it is slow or down, calls hang on the default timeout and the failure spreads.
-    Fix: keep the policy while the dependency is called.
+    Why: The next time it is slow or down, calls hang on the default timeout and the failure spreads.
+    Fix: Keep the policy while the dependency is called.
     """
     for i, p in ctx.named(lambda d: d.reliability.failure_policies, key=lambda p: p.target).removed:
         if any(d.name == p.target for d in ctx.new.services.dependencies) or \
@@ -122,9 +122,9 @@ def failure_policy_removed(ctx):
 def timeout_raised(ctx):
     """A dependency's timeout was raised (or removed).
 
-    Why: a slow dependency now holds a request, a worker and a connection for longer; with retries
+    Why: A slow dependency now holds a request, a worker and a connection for longer; with retries
     the request may no longer fit its latency SLA.
-    Fix: check the sum of timeouts and retries on the path against the latency target.
+    Fix: Check the sum of timeouts and retries on the path against the latency target.
     """
     for o, n, okp, nkp in _policies(ctx):
         if o.timeout_ms and (n.timeout_ms is None or n.timeout_ms > o.timeout_ms):
@@ -137,9 +137,9 @@ def timeout_raised(ctx):
 def fallback_removed(ctx):
     """A dependency's fallback or circuit breaker was removed.
 
-    Why: when it fails, callers now see the failure instead of the degraded answer, and keep
+    Why: When it fails, callers now see the failure instead of the degraded answer, and keep
     calling a dependency that is down.
-    Fix: keep the fallback and the circuit breaker, or say what callers see instead.
+    Fix: Keep the fallback and the circuit breaker, or say what callers see instead.
     """
     for o, n, okp, nkp in _policies(ctx):
         for key in ("fallback", "circuit_breaker"):
@@ -147,13 +147,28 @@ def fallback_removed(ctx):
                 yield Hit(f"{n.target}: {key.replace('_', ' ')} removed", old=(*okp, key), new=nkp)
 
 
+@check("DIFF117", "retries-raised", "warning", area="reliability")
+def retries_raised(ctx):
+    """A dependency is retried more times than before.
+
+    Why: retries multiply through a call chain (3 retries at two layers is 16 calls); when the
+    dependency is struggling, more retries are more load on it, and the request may outlive its SLA.
+    Fix: retry at one layer only, with backoff and jitter; check the total against the latency target.
+    """
+    for o, n, okp, nkp in _policies(ctx):
+        a = o.retries.max_attempts if o.retries else 0
+        if n.retries and n.retries.max_attempts > a:
+            yield Hit(f"{n.target}: retries raised from {a} to {n.retries.max_attempts}",
+                      old=(*okp, "retries") if o.retries else okp, new=(*nkp, "retries", "max_attempts"))
+
+
 @check("DIFF106", "dependency-without-reason", "warning", area="operations")
 def dependency_without_reason(ctx):
     """A dependency was added without a reason.
 
-    Why: each dependency is code to patch, a service to keep up, a supplier to trust; one without a
+    Why: Each dependency is code to patch, a service to keep up, a supplier to trust; one without a
     reason is the first to question and the last anyone dares remove.
-    Fix: write its `justification`: what it does that what we have does not.
+    Fix: Write its `justification`: what it does that what we have does not.
     """
     for j, d in ctx.named(lambda x: x.services.dependencies).added:
         if is_placeholder(d.justification):
@@ -165,8 +180,8 @@ def dependency_without_reason(ctx):
 def dependency_removed(ctx):
     """A dependency was removed.
 
-    Why: fewer things to keep up; worth a line so that its credentials, grants and policies go too.
-    Fix: remove its secrets, grants, failure policy and alerts as well.
+    Why: Fewer things to keep up; worth a line so that its credentials, grants and policies go too.
+    Fix: Remove its secrets, grants, failure policy and alerts as well.
     """
     for i, d in ctx.named(lambda x: x.services.dependencies).removed:
         yield Hit(f"dependency {d.name} was removed", old=("services", "dependencies", i))
@@ -176,8 +191,8 @@ def dependency_removed(ctx):
 def alert_removed(ctx):
     """An alert was removed.
 
-    Why: the failure it caught now goes unnoticed until users report it.
-    Fix: keep the alert, or name the one that covers the same failure.
+    Why: The failure it caught now goes unnoticed until users report it.
+    Fix: Keep the alert, or name the one that covers the same failure.
     """
     for i, a in ctx.named(lambda d: d.observability.alerts).removed:
         yield Hit(f"alert {a.name} ({a.condition}) was removed", old=("observability", "alerts", i))
@@ -187,8 +202,8 @@ def alert_removed(ctx):
 def tracing_disabled(ctx):
     """Distributed tracing was turned off.
 
-    Why: a slow or failing request can no longer be followed across services.
-    Fix: keep tracing on; lower the sampling rate if cost was the reason.
+    Why: A slow or failing request can no longer be followed across services.
+    Fix: Keep tracing on; lower the sampling rate if cost was the reason.
     """
     o, n = ctx.old.observability.tracing, ctx.new.observability.tracing
     if o and o.enabled and not (n and n.enabled):
@@ -200,8 +215,8 @@ def tracing_disabled(ctx):
 def capacity_lowered(ctx):
     """The design is sized for less peak traffic, or a scaling unit can grow less.
 
-    Why: the traffic did not shrink because the number did; the next peak may exceed what is provisioned.
-    Fix: check the measured peak against the new number before lowering it.
+    Why: The traffic did not shrink because the number did; the next peak may exceed what is provisioned.
+    Fix: Check the measured peak against the new number before lowering it.
     """
     o, n = ctx.old.performance.capacity, ctx.new.performance.capacity
     if o and n and o.peak_rps and n.peak_rps is not None and n.peak_rps < o.peak_rps:
@@ -217,8 +232,8 @@ def capacity_lowered(ctx):
 def tier_lowered(ctx):
     """The system's criticality tier was lowered (A to B, B to C).
 
-    Why: every rule holds the design one notch softer; gaps that blocked it now pass.
-    Fix: lower the tier only when the system's importance did; record why in a decision.
+    Why: Every rule holds the design one notch softer; gaps that blocked it now pass.
+    Fix: Lower the tier only when the system's importance did; record why in a decision.
     """
     o, n = ctx.old.scope.tier, ctx.new.scope.tier
     if o and n and _TIERS[n] < _TIERS[o]:
@@ -229,8 +244,8 @@ def tier_lowered(ctx):
 def requirement_removed(ctx):
     """A requirement was removed from the scope.
 
-    Why: the design no longer promises it; whoever asked for it should know.
-    Fix: nothing to change in the design; tell the requirement's owner.
+    Why: The design no longer promises it; whoever asked for it should know.
+    Fix: Nothing to change in the design; tell the requirement's owner.
     """
     new = ctx.new.scope.requirements
     ids = {r.id for r in new if r.id}

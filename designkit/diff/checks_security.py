@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..core.durations import leading_duration, parse_rate
+from ..core.placeholders import is_stated
 from .base import Hit, check
+from .context import pair
 
 
 def _surfaces(ctx):
@@ -22,8 +24,8 @@ def _open(auth) -> bool:
 def auth_removed(ctx):
     """An endpoint or channel that required authentication is now public (or names no scheme).
 
-    Why: anyone can call it; whatever it reads or changes is exposed to the internet.
-    Fix: restore the auth scheme; if it must be public, write `public_justification` and make
+    Why: Anyone can call it; whatever it reads or changes is exposed to the internet.
+    Fix: Restore the auth scheme; if it must be public, write `public_justification` and make
     sure it exposes nothing private.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
@@ -36,8 +38,8 @@ def auth_removed(ctx):
 def auth_scheme_changed(ctx):
     """An endpoint or channel now takes another authentication scheme.
 
-    Why: clients present the old credentials (an API key where an OAuth token is now required) and get 401.
-    Fix: accept both schemes during a migration window, announced to clients.
+    Why: Clients present the old credentials (an API key where an OAuth token is now required) and get 401.
+    Fix: Accept both schemes during a migration window, announced to clients.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if not _open(o.auth) and not _open(n.auth) and o.auth != n.auth:
@@ -54,8 +56,8 @@ def _rule(x):
 def authorization_removed(ctx):
     """An endpoint or channel lost its authorization rule.
 
-    Why: any authenticated caller may now use it, whatever their role or whoever owns the data.
-    Fix: restore the rule (`authorization: {roles: [...]}`, or the ownership condition).
+    Why: Any authenticated caller may now use it, whatever their role or whoever owns the data.
+    Fix: Restore the rule (`authorization: {roles: [...]}`, or the ownership condition).
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if _rule(o) and not _rule(n):
@@ -67,8 +69,8 @@ def authorization_removed(ctx):
 def roles_widened(ctx):
     """More roles may now call an endpoint or use a channel.
 
-    Why: a widened grant is how privileges creep; the new roles should be a decision, not a side effect.
-    Fix: confirm the new roles need it; otherwise keep the old list.
+    Why: A widened grant is how privileges creep; the new roles should be a decision, not a side effect.
+    Fix: Confirm the new roles need it; otherwise keep the old list.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if _rule(o) and _rule(n) and o.authorization.roles:
@@ -82,8 +84,8 @@ def roles_widened(ctx):
 def roles_narrowed(ctx):
     """Fewer roles may call an endpoint or use a channel.
 
-    Why: callers with the dropped roles now get 403.
-    Fix: confirm nobody with those roles still needs it, and tell them before the release.
+    Why: Callers with the dropped roles now get 403.
+    Fix: Confirm nobody with those roles still needs it, and tell them before the release.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if _rule(o) and _rule(n) and n.authorization.roles:
@@ -97,8 +99,8 @@ def roles_narrowed(ctx):
 def scopes_loosened(ctx):
     """An endpoint or channel requires fewer OAuth scopes than before.
 
-    Why: tokens granted for less now reach it; a token meant to read may now write.
-    Fix: keep the scope, or confirm that every token without it may do this.
+    Why: Tokens granted for less now reach it; a token meant to read may now write.
+    Fix: Keep the scope, or confirm that every token without it may do this.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if _rule(o) and _rule(n):
@@ -112,8 +114,8 @@ def scopes_loosened(ctx):
 def scopes_added(ctx):
     """An endpoint or channel requires an OAuth scope it did not require.
 
-    Why: existing tokens lack the scope and get 403 until users grant it again.
-    Fix: roll the scope out to clients' tokens first, then require it.
+    Why: Existing tokens lack the scope and get 403 until users grant it again.
+    Fix: Roll the scope out to clients' tokens first, then require it.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if _rule(n):
@@ -128,9 +130,9 @@ def scopes_added(ctx):
 def ownership_condition_removed(ctx):
     """An authorization rule lost its condition (the owner, the tenant, the author).
 
-    Why: with the role alone, any holder of the role reaches every record, not just their own
+    Why: With the role alone, any holder of the role reaches every record, not just their own
     (broken object-level authorization).
-    Fix: restore the condition, or justify in a decision why every holder may see every record.
+    Fix: Restore the condition, or justify in a decision why every holder may see every record.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if _rule(o) and o.authorization.condition and _rule(n) and not n.authorization.condition:
@@ -142,8 +144,8 @@ def ownership_condition_removed(ctx):
 def auth_scheme_removed(ctx):
     """An authentication scheme was removed from security.authentication.
 
-    Why: clients that authenticate with it are locked out.
-    Fix: keep the scheme until no client uses it; move clients to its replacement first.
+    Why: Clients that authenticate with it are locked out.
+    Fix: Keep the scheme until no client uses it; move clients to its replacement first.
     """
     for i, s in ctx.named(lambda d: d.security.authentication).removed:
         yield Hit(f"authentication scheme {s.name} ({s.type}) was removed",
@@ -154,8 +156,8 @@ def auth_scheme_removed(ctx):
 def default_allow(ctx):
     """Authorization now allows by default, or no longer has a model.
 
-    Why: anything without an explicit rule is open; a forgotten rule becomes a hole instead of a 403.
-    Fix: keep `default: deny` and give each endpoint its rule.
+    Why: Anything without an explicit rule is open; a forgotten rule becomes a hole instead of a 403.
+    Fix: Keep `default: deny` and give each endpoint its rule.
     """
     o, n = ctx.old.security.authorization, ctx.new.security.authorization
     at = ("security", "authorization")
@@ -179,8 +181,8 @@ def _limits(ctx):
 def rate_limit_removed(ctx):
     """A rate limit was removed.
 
-    Why: one client (or an attacker) can now exhaust the service, its database or its bill.
-    Fix: keep a limit; raise it if it was too low.
+    Why: One client (or an attacker) can now exhaust the service, its database or its bill.
+    Fix: Keep a limit; raise it if it was too low.
     """
     for label, o, n, okp, _, parent in _limits(ctx):
         if o is not None and n is None:
@@ -191,9 +193,9 @@ def rate_limit_removed(ctx):
 def rate_limit_raised(ctx):
     """A rate limit was raised.
 
-    Why: more load per client reaches the service; the capacity plan and dependencies' quotas
+    Why: More load per client reaches the service; the capacity plan and dependencies' quotas
     must allow it.
-    Fix: check the capacity numbers and the dependencies' limits against the new rate.
+    Fix: Check the capacity numbers and the dependencies' limits against the new rate.
     """
     for label, o, n, okp, nkp, _ in _limits(ctx):
         if o and n and (parse_rate(o.limit) or 0) < (parse_rate(n.limit) or 0) and parse_rate(o.limit):
@@ -204,8 +206,8 @@ def rate_limit_raised(ctx):
 def rate_limit_lowered(ctx):
     """A rate limit was lowered.
 
-    Why: clients that stayed under the old limit are now throttled with 429.
-    Fix: check real traffic per client against the new limit before lowering it.
+    Why: Clients that stayed under the old limit are now throttled with 429.
+    Fix: Check real traffic per client against the new limit before lowering it.
     """
     for label, o, n, okp, nkp, _ in _limits(ctx):
         if o and n and parse_rate(n.limit) is not None and (parse_rate(o.limit) or 0) > parse_rate(n.limit):
@@ -219,8 +221,8 @@ def rate_limit_lowered(ctx):
 def idempotency_removed(ctx):
     """An endpoint lost its idempotency.
 
-    Why: clients and proxies retry on timeouts; every retry now repeats the effect (a second charge).
-    Fix: keep the idempotency key (or the natural key) and its store.
+    Why: Clients and proxies retry on timeouts; every retry now repeats the effect (a second charge).
+    Fix: Keep the idempotency key (or the natural key) and its store.
     """
     for p in ctx.endpoint_pairs:
         if p.old.idempotency and not p.new.idempotency:
@@ -232,8 +234,8 @@ def idempotency_removed(ctx):
 def idempotency_key_changed(ctx):
     """Where an endpoint reads its idempotency key (or its strategy) changed.
 
-    Why: clients send the key where it was; the server no longer sees it, and retries repeat the effect.
-    Fix: read the key from both places for a release.
+    Why: Clients send the key where it was; the server no longer sees it, and retries repeat the effect.
+    Fix: Read the key from both places for a release.
     """
     for p in ctx.endpoint_pairs:
         o, n = p.old.idempotency, p.new.idempotency
@@ -247,8 +249,8 @@ def idempotency_key_changed(ctx):
 def idempotency_ttl_shortened(ctx):
     """Idempotency keys are kept for less time than before.
 
-    Why: a retry that arrives after the new TTL (a provider retrying for 3 days) is applied twice.
-    Fix: keep keys longer than the longest retry window of any client or provider.
+    Why: A retry that arrives after the new TTL (a provider retrying for 3 days) is applied twice.
+    Fix: Keep keys longer than the longest retry window of any client or provider.
     """
     items = [(p.label, p.old.idempotency, p.new.idempotency, (*p.old_path, "idempotency", "ttl"),
               (*p.new_path, "idempotency", "ttl")) for p in ctx.endpoint_pairs]
@@ -266,8 +268,8 @@ def idempotency_ttl_shortened(ctx):
 def audit_removed(ctx):
     """An audited action is no longer audited.
 
-    Why: the action still happens but leaves no trace; investigations and compliance reviews lose it.
-    Fix: keep `audit` on the endpoint or channel and the event in observability.audit.events.
+    Why: The action still happens but leaves no trace; investigations and compliance reviews lose it.
+    Fix: Keep `audit` on the endpoint or channel and the event in observability.audit.events.
     """
     for label, o, n, okp, nkp in _surfaces(ctx):
         if o.audit and not n.audit:
@@ -284,9 +286,9 @@ def audit_removed(ctx):
 def log_redaction_removed(ctx):
     """A field is no longer redacted from logs.
 
-    Why: its values (an e-mail address, a token) now land in log storage, which is kept longer and
+    Why: Its values (an e-mail address, a token) now land in log storage, which is kept longer and
     read by more people than the database.
-    Fix: keep the field in observability.logs.redact.
+    Fix: Keep the field in observability.logs.redact.
     """
     o, n = ctx.old.observability.logs, ctx.new.observability.logs
     if o:
@@ -294,3 +296,53 @@ def log_redaction_removed(ctx):
             if not n or name not in n.redact:
                 yield Hit(f"{name} is no longer redacted from logs", old=("observability", "logs", "redact", k),
                           new=("observability", "logs") if n else ("observability",))
+
+
+# --------------------------------------------------------------------------- the service's own privileges
+
+
+@check("DIFF113", "grant-widened", "warning", area="security")
+def grant_widened(ctx):
+    """The service's own identity may do more than before (a grant gained actions, or a new grant).
+
+    Why: least privilege erodes one grant at a time; a compromised service can now do what was added.
+    Fix: confirm each added action is needed by a named component; otherwise keep the old grant.
+    """
+    old = {(g.principal, g.resource): set(g.actions) for g in ctx.old.security.grants}
+    for j, g in enumerate(ctx.new.security.grants):
+        was = old.get((g.principal, g.resource))
+        added = [a for a in g.actions if was is None or a not in was]
+        if added:
+            yield Hit(f"{g.principal} may now {', '.join(added)} on {g.resource}",
+                      new=("security", "grants", j, "actions"))
+
+
+@check("DIFF114", "capability-url-loosened", "warning", area="security")
+def capability_url_loosened(ctx):
+    """A presigned or capability URL an endpoint hands out works for longer, or more than once.
+
+    Why: whoever holds the link (a forwarded e-mail, a log line, a browser history) can use it
+    for longer or again.
+    Fix: keep the expiry short and the link single-use where it was.
+    """
+    for p in ctx.endpoint_pairs:
+        for i, o, j, n in pair(p.old.capability_urls, p.new.capability_urls, lambda u: (u.name, u.method)).both:
+            okp, nkp = (*p.old_path, "capability_urls", i), (*p.new_path, "capability_urls", j)
+            a, b = leading_duration(o.expiry), leading_duration(n.expiry)
+            if a and (b is None or b > a):
+                yield Hit(f"{p.label}: capability URL expiry lengthened from {o.expiry} to {n.expiry or 'none'}",
+                          old=(*okp, "expiry"), new=(*nkp, "expiry") if n.expiry else nkp)
+            if o.single_use and not n.single_use:
+                yield Hit(f"{p.label}: capability URL is no longer single-use", old=(*okp, "single_use"), new=nkp)
+
+
+@check("DIFF115", "secret-rotation-dropped", "warning", area="security")
+def secret_rotation_dropped(ctx):
+    """A secret is no longer rotated.
+
+    Why: a leaked key stays valid for ever; rotation is what bounds the damage of a leak nobody noticed.
+    Fix: keep the rotation (every 90 days, or per lease), or say in a decision why this key cannot rotate.
+    """
+    for o, n, okp, nkp in ctx.iter_named(lambda d: d.security.secrets, ("security", "secrets")):
+        if is_stated(o.rotation) and not is_stated(n.rotation):
+            yield Hit(f"secret {n.name} is no longer rotated (was: {o.rotation})", old=(*okp, "rotation"), new=nkp)

@@ -1,87 +1,30 @@
-"""Secret detection: no secret values anywhere in the design file (values and comments)."""
+"""Secret detection: no secret values anywhere in the design file (values as written and as decoded, comments).
+
+What a secret looks like (the detectors and the anchored scanner) is in ``secret_patterns``; this
+module walks the file and says where each one stands: the key path of the value holding it and
+its line, or the line of the comment.
+"""
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from pydantic import BaseModel
 
 from . import seeds
 from .base import Hit, KeyPath, rule
-
-# (what it is, pattern). Each is specific enough that a match in a design file is a real value.
-_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
-    ("an AWS secret access key", re.compile(r"(?i)aws.{0,20}secret.{0,20}[=:]\s*['\"]?[A-Za-z0-9/+=]{40}\b")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a Stripe key", re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("an npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-)
-_URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/:@]+:([^\s/@]+)@", re.IGNORECASE)
-_ASSIGNED = re.compile(
-    r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret)\s*[=:]\s*['\"]?([^\s'\",;]{8,})")
-_REFERENCE = re.compile(r"^(\$\{?|<|\{\{?|%\(|\*{3,}|x{3,}|changeme|redacted|vault:|env:|secret:)", re.IGNORECASE)
+from .secret_patterns import Found, entropy, first_kind, scan
 
 
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+def secret_kind(text: str) -> str | None:
+    """What kind of secret value ``text`` contains (e.g. "a GitHub token"), or None."""
+    return first_kind(text) if text else None
 
 
 def _random_looking(text: str, min_len: int) -> bool:
     return (len(text) >= min_len and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
-            and _entropy(text) >= 3.0)
-
-
-# Literal text each pattern needs (any one of them), so a pattern's regex runs only when one is
-# present: substring tests are far cheaper than a regex scan of a whole design file.
-_ANCHORS: dict[str, tuple[str, ...]] = {
-    "a private key": ("PRIVATE KEY-----",),
-    "an AWS access key id": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA"),
-    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    "a GitLab token": ("glpat-",),
-    "a Slack token": ("xox",),
-    "a Stripe key": ("k_live_", "k_test_"),
-    "a Google API key": ("AIza",),
-    "a JSON Web Token": ("eyJ",),
-    "an npm token": ("npm_",),
-}
-# the same, for the case-insensitive patterns, tested on the lower-cased text
-_LOWER_ANCHORS: dict[str, tuple[str, ...]] = {
-    "an AWS secret access key": ("aws",),
-    "assigned": ("passw", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken",
-                 "access_token", "access-token"),
-}
-
-
-def secret_kind(text: str) -> str | None:
-    """What kind of secret value ``text`` contains, or None."""
-    lowered = text.lower()
-    for kind, pattern in _PATTERNS:
-        anchors = _ANCHORS.get(kind)
-        if anchors is not None and not any(a in text for a in anchors):
-            continue
-        lower = _LOWER_ANCHORS.get(kind)
-        if lower is not None and not any(a in lowered for a in lower):
-            continue
-        if pattern.search(text):
-            return kind
-    for match in (_URL_PASSWORD.finditer(text) if "://" in text else ()):
-        if not _REFERENCE.match(match.group(1)) and match.group(1).lower() not in ("password", "pass", "pw"):
-            return "a password in a connection URL"
-    assigned = any(a in lowered for a in _LOWER_ANCHORS["assigned"])
-    for match in (_ASSIGNED.finditer(text) if assigned else ()):
-        if not _REFERENCE.match(match.group(1)) and _random_looking(match.group(1), 8):
-            return "an assigned password or key"
-    return None
+            and entropy(text) >= 3.0)
 
 
 def looks_like_secret(text: str | None) -> bool:
@@ -92,7 +35,7 @@ def looks_like_secret(text: str | None) -> bool:
         return True
     token = text.strip()
     return " " not in token and ":" not in token and "/" not in token and _random_looking(token, 20) \
-        and _entropy(token) >= 3.5
+        and entropy(token) >= 3.5
 
 
 def _strings(model: BaseModel, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
@@ -130,16 +73,138 @@ def no_secret_values(ctx):
         secrets: [{name: db-password, kind: vault, ref: database/creds/app}]
     """
     text = _file_text(ctx)
-    # One pass over the file's text first: a clean file (the usual case) costs one regex scan,
-    # and only a file with a match is walked value by value for exact key paths.
-    if text is not None and not secret_kind(text):
+    if text is None:      # a design built in memory: its values are all there is to scan
+        for kp, value in _strings(ctx.design):
+            for found in scan(value):
+                yield Hit(kp, f"{found.detector.label} ({found.masked()}) is written in the design file")
         return
-    for kp, value in _strings(ctx.design):
-        kind = secret_kind(value)
-        if kind:
-            yield Hit(kp, f"{kind} is written in the design file (value not shown)")
-    if text is not None and "#" in text:
-        yield from _comment_hits(ctx, text)
+    # One anchored pass over the file's text finds what a reader sees; the decoded values are
+    # scanned too where YAML escapes (``"ghp\\x5f..."``) could hide a secret from that pass.
+    found = scan(text)
+    escaped = _escaped_lines(text)
+    if not found and not escaped:
+        return
+    owners = _Owners(ctx)
+    reported: set[tuple[int, str]] = set()
+    lines = text.split("\n")
+    for f in found:
+        reported.add((f.line, f.detector.id))
+        kp = owners.holding(f.line, f.secret)
+        if kp is not None:
+            yield owners.hit(kp, f, f.line)
+            continue
+        raw = lines[f.line - 1] if f.line <= len(lines) else ""
+        where = "a comment on" if _in_comment(raw, f.secret) else "the text on"
+        yield Hit(owners.nearest(f.line), f"{f.detector.label} ({f.masked()}) is written in {where} line {f.line}",
+                  fix="delete it, rotate the exposed secret, and keep only a secret-store reference",
+                  line=f.line)
+    seen: set[KeyPath] = set()
+    for line in escaped:
+        for kp, value in owners.values_from(line):
+            if kp in seen:
+                continue
+            seen.add(kp)
+            for f in scan(value):
+                at = owners.line_of_decoded(kp, f.secret, lines, line)
+                if (at, f.detector.id) not in reported:
+                    reported.add((at, f.detector.id))
+                    yield owners.hit(kp, f, at)
+
+
+def _escaped_lines(text: str) -> list[int]:
+    """1-based lines holding a backslash, where a double-quoted YAML value may hide text."""
+    out: list[int] = []
+    pos, line, at = text.find("\\"), 1, 0
+    while pos >= 0:
+        line += text.count("\n", at, pos)
+        at = pos
+        if not out or out[-1] != line:
+            out.append(line)
+        nxt = text.find("\n", pos)
+        pos = text.find("\\", nxt) if nxt >= 0 else -1
+    return out
+
+
+def _in_comment(raw: str, secret: str) -> bool:
+    at = raw.find(secret[:12])
+    hash_at = raw.find("#")
+    while hash_at >= 0 and hash_at > 0 and not raw[hash_at - 1].isspace():
+        hash_at = raw.find("#", hash_at + 1)
+    return 0 <= hash_at <= at
+
+
+class _Owners:
+    """Which key path's value a line of the file belongs to (built only when there is a finding)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.by_line: dict[int, list[KeyPath]] = {}
+        for key_path, line in ctx.document.lines.items():
+            self.by_line.setdefault(line, []).append(key_path)
+        for kps in self.by_line.values():
+            kps.sort(key=len, reverse=True)       # deepest first
+        self.sorted_lines = sorted(self.by_line)
+
+    def _at_or_before(self, line: int) -> int | None:
+        i = bisect_right(self.sorted_lines, line)
+        return self.sorted_lines[i - 1] if i else None
+
+    def nearest(self, line: int) -> KeyPath:
+        at = self._at_or_before(line)
+        return self.by_line[at][0] if at is not None else ()
+
+    def values_from(self, line: int) -> Iterator[tuple[KeyPath, str]]:
+        """The text values that begin on ``line``, or else the one a continuation line belongs to."""
+        at = line if line in self.by_line else self._at_or_before(line)
+        for kp in self.by_line.get(at, ()) if at is not None else ():
+            value = _value_at(self.ctx.design, kp)
+            if isinstance(value, str):
+                yield kp, value
+
+    def holding(self, line: int, secret: str) -> KeyPath | None:
+        for kp, value in self.values_from(line):
+            if secret in value:
+                return kp
+        return None
+
+    def line_of_decoded(self, kp: KeyPath, secret: str, lines: list[str], fallback: int) -> int:
+        """The line a secret found in a decoded value stands on (its start when escapes hide it)."""
+        first = self.ctx.line_of(kp) or fallback
+        probe = secret[:8]
+        nxt = bisect_right(self.sorted_lines, first)
+        last = self.sorted_lines[nxt] if nxt < len(self.sorted_lines) else len(lines) + 1
+        for number in range(first, min(last, len(lines) + 1)):
+            if probe in lines[number - 1]:
+                return number
+        return fallback
+
+    def hit(self, kp: KeyPath, f: Found, line: int) -> Hit:
+        message = f"{f.detector.label} ({f.masked()}) is written in the design file"
+        return Hit(kp, message, line=None if line == self.ctx.line_of(kp) else line)
+
+
+def _field_names(cls: type[BaseModel], cache: dict = {}) -> dict[str, str]:  # noqa: B006 (a cache)
+    names = cache.get(cls)
+    if names is None:
+        names = cache[cls] = {(info.alias or name): name for name, info in cls.model_fields.items()}
+    return names
+
+
+def _value_at(node, kp: KeyPath):
+    """The model's value at a key path of the file (aliases as written), or None."""
+    for part in kp:
+        if isinstance(part, int):
+            if not isinstance(node, list) or not 0 <= part < len(node):
+                return None
+            node = node[part]
+        elif isinstance(node, BaseModel):
+            name = _field_names(type(node)).get(part)
+            if name is None:
+                return None
+            node = getattr(node, name)
+        else:
+            return None
+    return node
 
 
 def _file_text(ctx) -> str | None:
@@ -150,22 +215,3 @@ def _file_text(ctx) -> str | None:
         return path.read_text(encoding="utf-8-sig") if path.is_file() else None
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _comment_hits(ctx, text: str) -> Iterator[Hit]:
-    """Secrets in YAML comments, which the model never sees."""
-    by_line: dict[int, KeyPath] = {}
-    for key_path, line in ctx.document.lines.items():
-        if len(key_path) >= len(by_line.get(line, ())):
-            by_line[line] = key_path
-    last: KeyPath = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        last = by_line.get(number, last)
-        hash_at = line.find("#")
-        if hash_at < 0 or (hash_at > 0 and not line[hash_at - 1].isspace()):
-            continue
-        kind = secret_kind(line[hash_at:])
-        if kind:
-            yield Hit(last, f"{kind} is written in a comment on line {number} (value not shown)",
-                      fix="delete the comment, rotate the exposed secret, and keep only a secret-store reference",
-                      line=number)
