@@ -89,6 +89,7 @@ def generate_design(n_endpoints: int) -> dict:
             "fields": [{"name": "key", "type": "string", "max_length": 200}, {"name": "expires_at", "type": "datetime"}],
         }]},
         "api": {
+            "base_url": "https://api.example.com",
             "versioning": {"scheme": "url-path", "current": "v1", "policy": "New versions run beside old ones for 6 months."},
             "error_model": {"format": "application/problem+json", "fields": ["type", "title", "status", "code"],
                             "codes": [{"code": "not_found", "status": 404, "message": "No such item."},

@@ -10,6 +10,7 @@ The Python API, for scripts and other tools (the notebooks and the CLI use the s
     designkit.edit_design("design.yaml", [("set", ("scope", "tier"), "A")])   # atomic, comments kept
     data = designkit.import_openapi("petstore.yaml")       # design data from an OpenAPI file
     changes = designkit.diff("HEAD~1:design.yaml", "design.yaml")   # what the change breaks
+    model = designkit.model_threats("design.yaml")         # data-flow diagram, STRIDE threats, register
 
 Every error a user can cause is a :class:`DesignKitError` (the tree is drawn in
 ``designkit.core.errors``). The public names are loaded on first use (PEP 562), so
@@ -30,7 +31,7 @@ _PUBLIC = {
     "edit_design": "core.store", "export": "outputs.exporters", "get_step": "core.steps",
     "import_openapi": "importers", "load_design": "core.loader", "load_design_text": "core.loader",
 }
-__all__ = sorted([*_PUBLIC, "check", "diff"])
+__all__ = sorted([*_PUBLIC, "check", "diff", "model_threats"])
 __version__ = "0.1.0"
 
 
@@ -40,6 +41,16 @@ def check(design):
     from .rules import run_checks
 
     return run_checks(design if isinstance(design, DesignDocument) else load_design(design))
+
+
+def model_threats(design):
+    """The threat model of a design (a path or a loaded ``DesignDocument``): its data-flow diagram,
+    STRIDE threats with stated and missing mitigations, and the ``threats:`` register applied."""
+    from .core.loader import DesignDocument, load_design
+    from .threats import build_threat_model
+
+    document = design if isinstance(design, DesignDocument) else load_design(design)
+    return build_threat_model(document.design)
 
 
 def __getattr__(name: str):

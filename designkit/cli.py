@@ -199,6 +199,38 @@ def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None, force:
     sys.exit(code)
 
 
+# ---- threats (threat model)
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "otm"]), default="text", show_default=True,
+              help="text (threats by element), json (diagram, threats, register), or OTM 0.2.0 JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def threats(design: Path, fmt: str, output: Path | None) -> None:
+    """List DESIGN's threat model: STRIDE threats per element and flow, what mitigates each, what is missing."""
+    from .core.files import write_text_atomic
+    from .core.loader import load_design
+    from .threats import build_threat_model
+    from .threats.render import format_threats_json, format_threats_text
+
+    document = load_design(design)
+    model = build_threat_model(document.design)
+    if fmt == "otm":
+        import json
+
+        from .outputs.exporters.otm import build_otm
+
+        text = json.dumps(build_otm(document.design, model), indent=2) + "\n"
+    else:
+        text = format_threats_json(model) if fmt == "json" else format_threats_text(model, str(document.path))
+    if output:
+        click.echo(f"wrote {write_text_atomic(output, text)}")
+    else:
+        click.echo(text, nl=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning any DesignKitError into a clear message and exit 2."""
     try:

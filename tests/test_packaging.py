@@ -67,11 +67,11 @@ def test_public_namespace_is_sorted_and_importable():
 
 # The layers, lowest first: a module may import its own layer and the layers below it, never a
 # layer above or a sibling on the same level (rules and diff; outputs and importers; jupyter and batch).
-LAYERS = {"core": 0, "rules": 1, "diff": 1, "outputs": 2, "importers": 2, "jupyter": 3, "batch": 3, "cli": 4,
-          "__main__": 5, "__init__": 5}
+LAYERS = {"core": 0, "threats": 1, "rules": 2, "diff": 2, "outputs": 3, "importers": 3, "jupyter": 4, "batch": 4,
+          "cli": 5, "__main__": 6, "__init__": 6}
 FORBIDDEN = ("IPython", "ipywidgets", "ipykernel", "jupyter", "jupyter_client", "nbclient", "nbformat",
              "papermill", "click", "tqdm")
-PLAIN_LAYERS = ("core", "rules", "diff", "outputs", "importers")  # the core of the product: no UI library
+PLAIN_LAYERS = ("core", "threats", "rules", "diff", "outputs", "importers")  # the core of the product: no UI library
 
 
 def _imports(path) -> set[str]:

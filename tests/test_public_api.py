@@ -14,7 +14,7 @@ PROMISED = ["CheckResult", "Design", "DesignDocument", "DesignEditor", "DesignFi
             "DesignKitError", "DiffResult", "EditError", "Finding", "ImportSourceError", "Problem",
             "RegistryError", "STEPS", "StaleDesignError", "Step", "UsageError", "check",
             "diff", "edit_design", "export", "get_step", "import_openapi", "load_design",
-            "load_design_text"]
+            "load_design_text", "model_threats"]
 
 
 def test_the_namespace_is_exactly_the_promised_names():

@@ -51,6 +51,11 @@ def build(step: Step) -> nbformat.NotebookNode:
     if step.id in DIAGRAM_STEPS:
         cells.append(new_markdown_cell("## Diagrams\n\nMermaid text; JupyterLab draws it, and so do Markdown viewers."))
         cells.append(new_code_cell("session.show_diagrams()"))
+    if step.id == "security":
+        cells.append(new_markdown_cell("## Threat model\n\nSTRIDE threats per actor, process, store and flow, derived from "
+                                       "the design: what mitigates each, what is missing (open first). Record decisions "
+                                       "in `threats:`; `designkit threats` and the report show the data-flow diagram."))
+        cells.append(new_code_cell("from designkit.jupyter.tables import threats_table\n\nthreats_table(session.design)"))
     cells.append(new_markdown_cell("## Findings\n\nWhat the checks found in this step, with where (key path and line) and how to fix it. "
                                    "Waived findings are struck through."))
     cells.append(new_code_cell("session.show_findings()"))

@@ -579,6 +579,9 @@ class Authorization(Section):
     model: Literal["rbac", "abac", "ownership", "scopes", "acl", "none"] = "rbac"
     default: Literal["deny", "allow"] = "deny"
     roles: list[Name] = Field(default_factory=list, description="Roles endpoints and channels name.")
+    tenant_isolation: Text | None = Field(
+        None, description="Multi-tenant: how every query is bounded to the caller's tenant, for the whole "
+                          "design, e.g. 'row-level security on tenant_id, set from the token on each connection'.")
     notes: Text | None = None
 
 
@@ -613,6 +616,18 @@ class Grant(Section):
     resource: Text = Field(..., description="What it applies to, e.g. table webhook_events or an ARN.")
 
 
+class Transport(Section):
+    """How data is protected on the wire: at the public edge, and inside the network."""
+
+    external: Literal["tls", "mtls", "none"] | None = Field(
+        None, description="Clients, providers and third parties to and from the service: tls (HTTPS, WSS), "
+                          "mtls (client certificates too) or none. An https:// api.base_url says tls.")
+    internal: Literal["tls", "mtls", "none"] | None = Field(
+        None, description="Between the service's components, its stores and internal services.")
+    min_tls_version: Literal["1.2", "1.3"] | None = None
+    terminates_at: Text | None = Field(None, description="Where public TLS ends, e.g. 'the ingress load balancer'.")
+
+
 class Security(Section):
     authentication: list[AuthScheme] = Field(default_factory=list)
     authorization: Authorization | None = None
@@ -624,6 +639,7 @@ class Security(Section):
     least_privilege: list[Text] = Field(
         default_factory=list, description="Other least-privilege measures in words (e.g. non-root pods).")
     threats: list[Text] = Field(default_factory=list)
+    transport: Transport | None = Field(None, description="Encryption in transit: public edge and internal network.")
 
 
 # --------------------------------------------------------------------------- services
@@ -707,6 +723,9 @@ class Store(Section):
         None, ge=1, description="Copies of the data on separate nodes, the primary included (1 = a single node).")
     ephemeral: bool = Field(
         False, description="Losing its contents is harmless: a cache or counters that are rebuilt.")
+    encryption_at_rest: Text | None = Field(
+        None, description="How its data is encrypted on disk and in backups, e.g. 'AES-256, KMS-managed keys'; "
+                          "'none' when it is not.")
 
 
 class Migrations(Section):
@@ -975,12 +994,24 @@ class Decision(Section):
 
 
 class Waiver(Section):
+    id: Name | None = Field(None, description="Short stable id a threat register entry can link to, e.g. W-1.")
     rule: Name = Field(..., description="Rule code, e.g. API003.")
     target: Text = Field("*", description="Key path the waiver covers, e.g. api.endpoints[2]; * for all.")
     status: Literal["not-applicable", "mitigated", "accepted"]
     justification: Text | None = None
     owner: Text | None = None
     expires: dt.date | None = None
+
+
+class ThreatEntry(Section):
+    """A decision about one threat of the derived threat model (``designkit threats`` lists their ids)."""
+
+    id: Name = Field(..., description="The threat id, e.g. 'provider.stripe/S' (element, then STRIDE letter).")
+    status: Literal["open", "mitigated", "accepted", "false-positive"] = "open"
+    owner: Text | None = None
+    justification: Text | None = Field(
+        None, description="Why it is accepted or not a threat, or how it is mitigated beyond what the design states.")
+    waiver: Name | None = Field(None, description="The id of the waivers entry that records the accepted risk.")
 
 
 # --------------------------------------------------------------------------- diff settings
@@ -1016,6 +1047,8 @@ class Design(Section):
     validation: Validation = Field(default_factory=Validation)
     decisions: list[Decision] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    threats: list[ThreatEntry] = Field(
+        default_factory=list, description="The threat register: a status per threat of the derived threat model.")
     diff: DiffSettings | None = Field(
         None, description="How `designkit diff` rates changes to this design: {levels: {DIFF022: breaking}}.")
 

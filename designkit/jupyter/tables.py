@@ -316,3 +316,11 @@ def style_findings(frame: pd.DataFrame):
 
     styler = frame.style.apply(colour, axis=1).hide(axis="index")
     return styler.set_properties(**{"text-align": "left", "white-space": "pre-wrap"})
+
+
+def threats_table(design: Design) -> pd.DataFrame:
+    """The design's threat model as a table: one STRIDE threat per row, open ones first, riskiest first."""
+    from ..threats import build_threat_model
+    from ..threats.render import COLUMNS, sorted_rows
+
+    return _frame(sorted_rows(build_threat_model(design)), list(COLUMNS))

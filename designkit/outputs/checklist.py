@@ -132,7 +132,16 @@ def _ev_security(d) -> str:
             f"request ids {'propagated' if o.request_ids and o.request_ids.propagate else 'not propagated'}; "
             f"{_count(len(o.metrics), 'metric')}, {_count(len(o.alerts), 'alert')}; "
             f"tracing {'on' if o.tracing and o.tracing.enabled else 'off'}; "
-            f"audit trail: {o.audit.store if o.audit and o.audit.store else 'none'}")
+            f"audit trail: {o.audit.store if o.audit and o.audit.store else 'none'}; {_threat_summary(d)}")
+
+
+def _threat_summary(d) -> str:
+    from ..threats import build_threat_model
+
+    c = build_threat_model(d).counts()
+    decided = c["accepted"] + c["false-positive"]
+    return (f"threat model: {c['open']} of {sum(c.values())} STRIDE threats open"
+            f"{f', {decided} accepted or dismissed in the register' if decided else ''}")
 
 
 def _ev_authz(d) -> str:

@@ -167,6 +167,7 @@ def render_checklist_md(document, result, items, step_failures=None) -> str:
             out.append(f"| {f.line or ''} | {f.code} | {sev} | {f.risk} | `{_md(f.key_path)}` | "
                        f"{_md(f.message)} | {_md(f.fix)} |")
         out.append("")
+    out += _threats_md(document)
     out += ["## Waivers", ""]
     if not result.waivers:
         out += ["No waivers.", ""]
@@ -179,6 +180,26 @@ def render_checklist_md(document, result, items, step_failures=None) -> str:
                        f"{_md(w.owner)} | {w.expires or ''} | {_md(valid)} | {len(w.covers)} |")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _threats_md(document) -> list[str]:
+    """The threat model in checklist.md: counts, then every threat that is open or decided in the register."""
+    from ..threats import build_threat_model
+    from ..threats.render import sorted_rows
+
+    model = build_threat_model(document.design)
+    c = model.counts()
+    out = ["## Threat model", "",
+           f"{len(model.threats)} STRIDE threats on {len(model.dfd.elements)} elements and {len(model.dfd.flows)} "
+           f"flows: {c['open']} open, {c['mitigated']} mitigated, {c['accepted']} accepted, "
+           f"{c['false-positive']} false positives (`designkit threats` lists them all).", ""]
+    rows = [r for r in sorted_rows(model) if r["status"] != "mitigated"]
+    if rows:
+        out += ["| id | threat | risk | status | mitigated by | missing |", "|---|---|---|---|---|---|"]
+        out += [f"| `{_md(r['id'])}` | {_md(r['threat'])} | {r['risk']} | {r['status']} | {_md(r['mitigated by'])} | "
+                f"{_md(r['missing'])} |" for r in rows]
+        out.append("")
+    return out
 
 
 # --------------------------------------------------------------------------- report.html
@@ -209,8 +230,13 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
             mermaid = Markup(_script_safe(mermaid_js()))
         except (ImportError, AttributeError, OSError):
             mermaid = ""   # diagrams are shown as their Mermaid text
+    from ..threats import build_threat_model
+    from ..threats.render import dfd_mermaid, sorted_rows
+
+    model = build_threat_model(document.design)
     steps = [(s, result.for_step(s.id)) for s in STEPS]
     return _env().get_template("report.html.j2").render(
+        threats=sorted_rows(model), threat_counts=model.counts(), dfd=dfd_mermaid(model.dfd),
         design=document.design, path=str(document.path), result=result, counts=result.counts(),
         items=items, failures=list(step_failures or []), steps=[(s, f) for s, f in steps if f],
         waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=_version(),

@@ -264,12 +264,13 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     sections,
     security,
     services,
+    threats,
     validation,
     waivers,
 )
 
-for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services, persistence,
-                reliability, performance, observability, validation, waivers):
+for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services,
+                persistence, reliability, performance, observability, threats, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
             registry.register(_value)

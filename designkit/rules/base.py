@@ -323,6 +323,14 @@ class Context:
             return list(entity.primary_key) if entity else []
         return list(table.primary_key)
 
+    # ---- threat model
+    @cached_property
+    def threat_model(self):
+        """The design's threat model (data-flow diagram, STRIDE threats, register applied)."""
+        from ..threats import build_threat_model
+
+        return build_threat_model(self.design)
+
     # ---- validation plan
     @cached_property
     def covered(self) -> set[str]:

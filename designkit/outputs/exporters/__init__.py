@@ -1,4 +1,4 @@
-"""Artifacts a team builds from the next day: OpenAPI, SQL DDL, diagrams, decision records.
+"""Artifacts a team builds from the next day: OpenAPI, SQL DDL, diagrams, decision records, OTM.
 
 Every exporter has one shape (:class:`Exporter`): ``render(design, **options)`` returns the files
 it makes as ``{relative name: text}``; the base class writes them. Exporters are held in one
@@ -111,7 +111,8 @@ def write_artifacts(document: DesignDocument | Design, out_dir: str | Path, *,
     """Write every standard artifact into ``out_dir`` (the batch run calls this).
 
     ``openapi.yaml``, ``schema.sqlite.sql``, ``schema.postgresql.sql``, ``diagrams.md`` with one
-    ``diagrams/NAME.mmd`` per diagram, and ``adr/NNNN-title.md`` per decision.
+    ``diagrams/NAME.mmd`` per diagram, ``adr/NNNN-title.md`` per decision, and the threat model
+    as ``threat-model.otm.json``.
     """
     out = Path(out_dir)
     written: list[Path] = []
@@ -120,6 +121,7 @@ def write_artifacts(document: DesignDocument | Design, out_dir: str | Path, *,
         written += export("sql", document, out / f"schema.{dialect}.sql", dialect=dialect, guard=guard)
     written += export("diagrams", document, out, guard=guard)
     written += export("adr", document, out / "adr", guard=guard)
+    written += export("otm", document, out / "threat-model.otm.json", guard=guard)
     return written
 
 
@@ -127,7 +129,8 @@ exporters = ExporterRegistry()
 
 
 for _kind, _path in (("openapi", ".openapi:OpenApiExporter"), ("sql", ".sql:SqlExporter"),
-                     ("diagrams", ".diagrams:DiagramsExporter"), ("adr", ".adr:AdrExporter")):
+                     ("diagrams", ".diagrams:DiagramsExporter"), ("adr", ".adr:AdrExporter"),
+                     ("otm", ".otm:OtmExporter")):
     exporters.register(_kind, _path)
 
 
