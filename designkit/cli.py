@@ -208,10 +208,12 @@ def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None, force:
               help="text (threats by element), json (diagram, threats, register), or OTM 0.2.0 JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
-def threats(design: Path, fmt: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def threats(design: Path, fmt: str, output: Path | None, force: bool) -> None:
     """List DESIGN's threat model: STRIDE threats per element and flow, what mitigates each, what is missing."""
-    from .core.files import write_text_atomic
     from .core.loader import load_design
+    from .core.output_guard import guarded_write
+    from .core.terminal import terminal_safe
     from .threats import build_threat_model
     from .threats.render import format_threats_json, format_threats_text
 
@@ -226,9 +228,9 @@ def threats(design: Path, fmt: str, output: Path | None) -> None:
     else:
         text = format_threats_json(model) if fmt == "json" else format_threats_text(model, str(document.path))
     if output:
-        click.echo(f"wrote {write_text_atomic(output, text)}")
+        click.echo(f"wrote {guarded_write(output, text, protect=[design], force=force, by='threats')}")
     else:
-        click.echo(text, nl=False)
+        click.echo(terminal_safe(text) if fmt == "text" else text, nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

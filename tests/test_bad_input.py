@@ -125,6 +125,7 @@ COMMANDS = {
     "check-o-onto-design": (("check", "{d}", "-o", "{d}", "--force"), 2, "design file itself"),
     "check-o-onto-design-fast-path": (("check", "{d}", "-o", "{d}"), 2, "design file itself"),
     "diff-o-onto-design": (("diff", "{d}", "{d}", "-o", "{d}"), 2, "design file itself"),
+    "threats-o-onto-design": (("threats", "{d}", "-o", "{d}"), 2, "design file itself"),
     "run-into-the-designs-folder": (("run", "{d}", "-o", "{dir}"), 2, "design file itself"),
     "schema-o-onto-own-file": (("schema", "-o", "{dir}/notes.md"), 2, "did not write it"),
     "adr-onto-hand-written-readme": (("export", "adr", "{d}", "-o", "{dir}"), 2, "README.md: exists"),
