@@ -77,6 +77,11 @@ def schema(output: Path | None, force: bool) -> None:
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
         fresh_kernels: bool, force: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
+    # nbformat (which the runner uses to read and write notebooks) validates with jsonschema, and
+    # jsonschema builds the rfc3987-syntax grammar on import when that package is installed (it
+    # comes with jupyter-events): 1 to 4 s of start-up for an "iri" format no notebook uses. This
+    # process does without it, as if it were not installed (jsonschema handles that).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
     from .batch.progress import TerminalProgress
     from .batch.runner import run_design
 
@@ -87,19 +92,22 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
     if summary.interrupted:
         click.echo(f"interrupted: every kernel stopped; {finished} steps had finished, no outputs written",
                    err=True)
-        sys.stderr.flush()
-        os._exit(130)  # at once: the workers' threads may still be unwinding their dead kernels
-    click.echo(f"{finished}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; "
-               f"outputs in {summary.output_dir}", err=True)
-    for record in summary.steps:
-        if record.failure is not None:
-            f = record.failure
+    else:
+        click.echo(f"{finished}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; "
+                   f"outputs in {summary.output_dir}", err=True)
+        for f in summary.failures:
             where = f" (cell {f.cell})" if f.cell is not None else ""
             click.echo(f"  {f.step}: {f.status}{where}: {f.error}", err=True)
-    for name in ("spec", "checklist", "report"):
-        if name in summary.outputs:
-            click.echo(f"  {name}: {summary.outputs[name]}", err=True)
-    sys.exit(summary.exit_code)
+        for name in ("spec", "checklist", "report"):
+            if name in summary.outputs:
+                click.echo(f"  {name}: {summary.outputs[name]}", err=True)
+    # Every file of the run is written and closed, and every kernel is gone: end the process
+    # now. The interpreter's own teardown (Jupyter's ZeroMQ and asyncio state, a garbage
+    # collection) would add about a second, and after Ctrl-C a worker thread may still be
+    # unwinding its dead kernel.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(summary.exit_code)
 
 
 # ---- export / import (artifacts)
@@ -108,8 +116,8 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
 @click.argument("kind", type=click.Choice(exporters.kinds()))
 @click.argument("design", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="File (openapi, sql) or folder (diagrams, adr) to write; "
-                   "openapi and sql print to standard output without it.")
+              help="File (openapi, asyncapi, sql) or folder (diagrams, adr) to write; "
+                   "openapi, asyncapi and sql print to standard output without it.")
 @click.option("--dialect", type=click.Choice(["sqlite", "postgresql"]), default="postgresql",
               show_default=True, help="SQL dialect (sql only).")
 @click.option("--force", is_flag=True, help="Overwrite files designkit did not write.")
@@ -170,6 +178,34 @@ def check(design: Path, fmt: str, fail_on: str, output: Path | None, force: bool
     text, code = check_design(design, fmt=fmt, fail_on=fail_on)
     click.echo(text, nl=False)
     sys.exit(code)
+
+
+# ---- capacity (the capacity and failure model)
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text (aligned tables, long cells shortened) or json (every cell whole).")
+def capacity(design: Path, fmt: str) -> None:
+    """Show DESIGN's capacity and failure model: Little's law, retry load, latency budget, availability, FMEA.
+
+    Exit 1 when a latency budget or an availability chain does not add up, 0 otherwise.
+    """
+    import json
+
+    from .capacity import capacity_model, capacity_tables
+    from .capacity.tables import tables_json, tables_text
+    from .core.loader import load_design
+
+    model = capacity_model(load_design(design).design)
+    tables = capacity_tables(model)
+    if fmt == "json":
+        click.echo(json.dumps(tables_json(tables), indent=2, ensure_ascii=False))
+    else:
+        click.echo(tables_text(tables), nl=False)
+    short = [b for b in model.latency_budgets if not b.fits] + [a for a in model.availability_chains if not a.fits]
+    sys.exit(1 if short else 0)
 
 
 # ---- diff (design changes)

@@ -29,6 +29,20 @@ def spec_yaml(document: DesignDocument, checklist: list) -> str:
     return header + body
 
 
+def preload() -> None:
+    """Import what ``write_outputs`` needs (half a second: Jinja, SQLAlchemy and its dialects), so
+    that a run can pay for it while its last notebook runs instead of after."""
+    import importlib
+
+    for name in ("jinja2", "sqlalchemy", "sqlalchemy.dialects.postgresql", "sqlalchemy.dialects.sqlite",
+                 f"{__package__}.checklist", f"{__package__}.report", f"{__package__}.exporters",
+                 f"{__package__}.exporters.diagrams"):
+        importlib.import_module(name)
+    from .report import _env
+
+    _env().get_template("report.html.j2")  # compiled once per process
+
+
 def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
                   step_failures: Sequence[StepFailure] = (), artifacts: bool = True) -> dict[str, Path]:
     """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts.

@@ -7,6 +7,7 @@ mermaid script inline.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -205,7 +206,8 @@ def _threats_md(document) -> list[str]:
 # --------------------------------------------------------------------------- report.html
 
 
-def _env():
+@functools.cache
+def _env():  # one environment per process, so each template is compiled once
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     return Environment(loader=PackageLoader(__package__, "templates"), undefined=StrictUndefined,
@@ -235,12 +237,18 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
 
     model = build_threat_model(document.design)
     steps = [(s, result.for_step(s.id)) for s in STEPS]
+    from ..capacity import capacity_model, capacity_tables
+    from .capacity_plot import latency_budget_svg
+
+    capacity = capacity_model(document.design)
+    budget_svg = latency_budget_svg(capacity)
     return _env().get_template("report.html.j2").render(
         threats=sorted_rows(model), threat_counts=model.counts(), dfd=dfd_mermaid(model.dfd),
         design=document.design, path=str(document.path), result=result, counts=result.counts(),
         items=items, failures=list(step_failures or []), steps=[(s, f) for s, f in steps if f],
         waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=_version(),
-        groups=("Response Checklist", "Validation"))
+        groups=("Response Checklist", "Validation"), capacity_tables=capacity_tables(capacity),
+        budget_svg=Markup(budget_svg) if budget_svg else "")
 
 
 __all__ = ["format_json", "format_sarif", "format_text", "render_checklist_md", "render_report_html",

@@ -251,6 +251,7 @@ registry = RuleRegistry()
 from . import (  # noqa: E402  (the modules define rules with base.rule; registered below)
     access,
     api,
+    capacity,
     data,
     events,
     integrity,
@@ -270,7 +271,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
 )
 
 for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services,
-                persistence, reliability, performance, observability, threats, validation, waivers):
+                persistence, reliability, capacity, performance, observability, threats, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
             registry.register(_value)
