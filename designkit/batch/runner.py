@@ -297,6 +297,15 @@ def _install_sigterm():
 
 
 def run_design(design: str | Path, output_dir: str | Path, *, events: RunEvents | None = None,
-               **options) -> RunSummary:
-    """Run the batch (see Runner for the options) and return what happened."""
-    return Runner(Path(design), Path(output_dir), events=events, **options).run()
+               force: bool = False, **options) -> RunSummary:
+    """Run the batch (see Runner for the options) and return what happened.
+
+    The output folder is held for the run (a second run into it is refused), the design and
+    files designkit did not write there are never overwritten (unless ``force``), and what the
+    last run wrote is cleared first: see ``designkit.core.output_guard``.
+    """
+    from ..core.output_guard import run_outputs
+
+    runner = Runner(Path(design), Path(output_dir), events=events, **options)
+    with run_outputs(runner.output_dir, runner.design_path, force=force):
+        return runner.run()

@@ -64,10 +64,11 @@ SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
 
 
 class Section(BaseModel):
-    """Base of every part of the design: unknown keys are refused, values are checked on set."""
+    """Base of every part of the design: unknown keys are refused, values are checked on set,
+    and a number is finite (``.nan``/``.inf`` would become DDL no database accepts)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True,
-                              defer_build=True)
+                              allow_inf_nan=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- scope

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.steps import STEPS, get_step
+from ..core.terminal import terminal_safe
 
 TOOL_URI = "https://pypi.org/project/designkit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -52,7 +53,8 @@ def format_text(document, result) -> str:
     lines.append(f"{document.path}: {total} finding{'' if total == 1 else 's'}: "
                  f"{c['errors']} errors, {c['warnings']} warnings, {c['info']} info, "
                  f"{c['waived']} waived (tier {tier}, {len(result.waivers)} waivers)")
-    return "\n".join(lines) + "\n"
+    # names and messages come from the design: no escape sequence reaches the terminal
+    return terminal_safe("\n".join(lines) + "\n")
 
 
 def format_json(document, result) -> str:
@@ -118,10 +120,10 @@ def format_sarif(document, result, *, uri: str | None = None) -> str:
 
 
 def _md(text: Any) -> str:
-    """User text made safe inside a Markdown table cell (no pipes, no raw HTML, one line)."""
-    s = str(text if text is not None else "")
-    s = s.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(s.split())
+    """User text made safe inside a Markdown table cell (no pipes, no raw HTML, no link, one line)."""
+    from .markdown import md_cell
+
+    return md_cell(text)
 
 
 _MARK = {"met": "[x]", "not met": "[ ]", "waived": "[~]"}

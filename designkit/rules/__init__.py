@@ -254,6 +254,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     capacity,
     data,
     events,
+    integrity,
     observability,
     performance,
     persistence,
@@ -269,8 +270,8 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     waivers,
 )
 
-for _module in (sections, scope, data, api, events, security, access, privilege, secrets, services, persistence,
-                reliability, capacity, performance, observability, threats, validation, waivers):
+for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services,
+                persistence, reliability, capacity, performance, observability, threats, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
             registry.register(_value)
