@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from designkit.capacity import availability_target, capacity_model, capacity_tables, error_budget_minutes, fmea
+from designkit.capacity import (
+    availability_target,
+    capacity_model,
+    capacity_tables,
+    error_budget_minutes,
+    fmea,
+)
 from designkit.capacity.paths import retry_delays_ms
 from designkit.core.loader import load_design_text
 from designkit.core.model import RetryPolicy

@@ -93,8 +93,8 @@ def tables_text(tables: list[Table]) -> str:
         cells = [[_cell(row[c]) for c in table.columns[:-1]] + [str(row[table.columns[-1]]).translate(_CONTROLS)]
                  for row in table.rows]
         widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(table.columns)]
-        out.append("  " + "  ".join(c.ljust(w) for c, w in zip(table.columns, widths)).rstrip())
-        out += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+        out.append("  " + "  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True)).rstrip())
+        out += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
         out.append("")
     return "\n".join(out)
 

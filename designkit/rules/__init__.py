@@ -254,6 +254,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     capacity,
     data,
     events,
+    inputs,
     integrity,
     observability,
     performance,
@@ -270,7 +271,7 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     waivers,
 )
 
-for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services,
+for _module in (sections, scope, data, integrity, api, inputs, events, security, access, privilege, secrets, services,
                 persistence, reliability, capacity, performance, observability, threats, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
