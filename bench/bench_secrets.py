@@ -8,41 +8,35 @@ The rest of ``check`` is measured by bench_check.py.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_design import write_design  # noqa: E402
+from measure import sizes_parser, timed  # noqa: E402
 
 from designkit.core.loader import load_design  # noqa: E402
 from designkit.rules import registry  # noqa: E402
 from designkit.rules.base import Context  # noqa: E402
 
 
+def _scan(rule, ctx) -> list:
+    return list(rule.check(ctx))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
+    args = sizes_parser(__doc__.splitlines()[0]).parse_args(argv)
     rule = registry.get("SEC006")
     print("| endpoints | SEC006 best | SEC006 median |\n|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            path = Path(tmp) / f"design-{n}.yaml"
-            write_design(n, path)
-            ctx = Context(load_design(path), "B", dt.date.today())
-            times = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                hits = list(rule.check(ctx))
-                times.append(time.perf_counter() - start)
-            assert not hits, "the generated design holds no secret"
-            print(f"| {n:,} | {min(times):.3f} s | {statistics.median(times):.3f} s |")
+            ctx = Context(load_design(write_design(n, Path(tmp) / f"design-{n}.yaml")), "B", dt.date.today())
+            assert not list(rule.check(ctx)), "the generated design holds no secret"
+            best, median = timed(partial(_scan, rule, ctx), args.runs)
+            print(f"| {n:,} | {best:.3f} s | {median:.3f} s |")
     return 0
 
 

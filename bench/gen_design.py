@@ -60,8 +60,26 @@ def _resource(i: int) -> tuple[dict, dict, list[dict], dict, list[dict]]:
     return entity, schema, eps, table, patterns
 
 
-def generate_design(n_endpoints: int) -> dict:
-    """A clean design with ``n_endpoints`` endpoints (rounded up to whole resources of five)."""
+def _async_surface(resources: int) -> tuple[list[dict], list[dict]]:
+    """A Kafka topic of change events per resource, a live WebSocket feed and an outbound webhook."""
+    channels = [{"name": f"item{i}-events", "kind": "topic", "direction": "publish",
+                 "path": f"inventory.item{i}.v1", "summary": f"Every change to an Item{i}.",
+                 "message": f"Item{i}", "broker": "events", "partition_key": "id", "ordering": "per-key",
+                 "retention": "7 days", "schema_compatibility": "backward"} for i in range(resources)]
+    channels.append({"name": "inventory-live", "kind": "websocket", "direction": "both", "path": "/v1/live",
+                     "summary": "Live item changes for a member's dashboards.",
+                     "fields": [{"name": "item_id", "type": "uuid"},
+                                {"name": "change", "type": "enum", "enum": ["created", "updated", "deleted"]}],
+                     "auth": "user-oidc", "authorization": "role:member", "handler": "LiveFeed",
+                     "rate_limit": {"limit": "20/second", "key": "user"}})
+    webhooks = [{"name": "item-changed", "event": "item.changed", "payload": "Item0",
+                 "signing": "HMAC-SHA256 of the body in X-Signature", "delivery": "Retried for 24 hours."}]
+    return channels, webhooks
+
+
+def generate_design(n_endpoints: int, *, channels: bool = False) -> dict:
+    """A clean design with ``n_endpoints`` endpoints (rounded up to whole resources of five);
+    ``channels``: with a Kafka topic per resource, a WebSocket feed and an outbound webhook."""
     resources = max(1, -(-n_endpoints // 5))
     entities, schemas, endpoints, tables, patterns = [], [], [], [], []
     for i in range(resources):
@@ -74,7 +92,7 @@ def generate_design(n_endpoints: int) -> dict:
     endpoints = endpoints[:n_endpoints]
     tests = [{"name": f"contract tests batch {i}", "kind": "contract",
               "covers": [ep["id"] for ep in endpoints[i:i + 50]]} for i in range(0, len(endpoints), 50)]
-    return {
+    design = {
         "designkit": 1, "name": f"bench-{n_endpoints}", "title": f"Benchmark design, {n_endpoints} endpoints",
         "scope": {
             "summary": "A generated inventory service for benchmarks.", "tier": "B",
@@ -145,12 +163,24 @@ def generate_design(n_endpoints: int) -> dict:
             "ci_hooks": [{"name": "tests", "when": "pull-request", "runs": "pytest"}],
         },
     }
+    if channels:
+        design["api"]["channels"], design["api"]["webhooks"] = _async_surface(resources)
+        design["validation"]["tests"].append({"name": "message contract tests", "kind": "contract",
+                                              "covers": [c["name"] for c in design["api"]["channels"]]})
+        design["services"]["components"].append({"name": "LiveFeed", "kind": "handler"})
+        design["performance"]["scaling"].append({
+            "name": "live-pods", "runs": ["LiveFeed"], "state": "stateful",
+            "holds": "open WebSocket connections; clients reconnect to any instance and resubscribe",
+            "scales": "horizontal", "scales_on": "open connections"})
+        design["persistence"]["stores"].append({"name": "events", "kind": "kafka", "purpose": "Item change events",
+                                                "durability": "replication factor 3", "replicas": 3})
+    return design
 
 
-def write_design(n_endpoints: int, path: str | Path) -> Path:
-    """Write ``generate_design(n_endpoints)`` as YAML to ``path``."""
+def write_design(n_endpoints: int, path: str | Path, *, channels: bool = False) -> Path:
+    """Write ``generate_design(n_endpoints, channels=channels)`` as YAML to ``path``."""
     path = Path(path)
-    path.write_text(yaml.dump(generate_design(n_endpoints), Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+    path.write_text(yaml.dump(generate_design(n_endpoints, channels=channels), Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
                               sort_keys=False, width=120), encoding="utf-8")
     return path
 
@@ -159,11 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("endpoints", type=int)
     parser.add_argument("-o", "--output", type=Path, help="YAML file to write (default: standard output)")
+    parser.add_argument("--channels", action="store_true",
+                        help="add a Kafka topic per resource, a WebSocket feed and an outbound webhook")
     args = parser.parse_args(argv)
     if args.output:
-        write_design(args.endpoints, args.output)
+        write_design(args.endpoints, args.output, channels=args.channels)
     else:
-        sys.stdout.write(yaml.safe_dump(generate_design(args.endpoints), sort_keys=False, width=120))
+        sys.stdout.write(yaml.safe_dump(generate_design(args.endpoints, channels=args.channels),
+                                        sort_keys=False, width=120))
     return 0
 
 

@@ -59,3 +59,23 @@ def load_average() -> str:
     except OSError:
         return "unknown"
     return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    """Best and median wall seconds of ``runs`` calls of ``fn`` in this process."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def sizes_parser(description: str, sizes: Sequence[int] = (1000, 10000), runs: int = 5):
+    """The command line of an in-process benchmark: design sizes in endpoints, and ``--runs``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("sizes", nargs="*", type=int, default=list(sizes))
+    parser.add_argument("--runs", type=int, default=runs)
+    return parser

@@ -103,8 +103,8 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
 @click.argument("kind", type=click.Choice(exporters.kinds()))
 @click.argument("design", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="File (openapi, sql) or folder (diagrams, adr) to write; "
-                   "openapi and sql print to standard output without it.")
+              help="File (openapi, asyncapi, sql) or folder (diagrams, adr) to write; "
+                   "openapi, asyncapi and sql print to standard output without it.")
 @click.option("--dialect", type=click.Choice(["sqlite", "postgresql"]), default="postgresql",
               show_default=True, help="SQL dialect (sql only).")
 def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:

@@ -178,12 +178,12 @@ def _drive(page, port: int) -> None:
         const i = [...el.options].findIndex(o => o.textContent.includes('listEvents'));
         el.selectedIndex = i; el.dispatchEvent(new Event('change', {bubbles: true}));
     }""")
-    auth = form.locator(".widget-text:visible").filter(
-        has=page.locator("label", has_text=re.compile(r"^Auth$"))).locator("input")
+    # Auth is a dropdown of the design's authentication schemes (and public)
+    auth = form.locator(".widget-dropdown:visible").filter(
+        has=page.locator("label", has_text=re.compile(r"^Auth$"))).locator("select")
     page.wait_for_function("(el) => el && el.value === 'operator-oidc'", arg=auth.element_handle(),
                            timeout=30_000)
-    auth.fill("public")
-    auth.press("Tab")
+    auth.select_option("public")
     form.locator("button:visible", has_text=re.compile(r"^\s*Save\s*$")).first.click()
     page.locator(".dk-status.dk-ok").wait_for(timeout=60_000)
     page.wait_for_function(

@@ -98,6 +98,52 @@ def test_invalid_value_is_refused_in_the_form(design: Path):
     assert design.read_bytes() == before and session.refreshes == 0
 
 
+def test_a_read_only_design_is_refused_in_the_form(design: Path):
+    session = FakeSession("api", design)
+    design.chmod(0o444)
+    before = design.read_bytes()
+    _, endpoints, saver = endpoints_form(session)
+    select(endpoints, "listEvents")
+    endpoints.inputs[("summary",)].value = "Changed."
+    endpoints.save_button.click()                 # must not raise out of the callback
+    assert saver.last_level == "error"
+    assert str(design) in saver.last_message and "read-only" in saver.last_message
+    assert "dk-error" in saver.status.value and "read-only" in saver.status.value
+    assert design.read_bytes() == before and session.refreshes == 0
+
+
+@pytest.mark.parametrize("failure, shown", [
+    (PermissionError(13, "Permission denied"), "Permission denied"),
+    (OSError(28, "No space left on device"), "No space left on device"),
+    ("ruamel", "found character"),
+    ("designkit", "another process has been saving"),
+    (RuntimeError("boom"), "RuntimeError: boom"),
+])
+def test_every_save_failure_is_shown_in_the_form(design: Path, monkeypatch, failure, shown):
+    from ruamel.yaml import YAML
+
+    from designkit.core.errors import DesignKitError
+    from designkit.jupyter.forms import widgets
+
+    def failing_save(session, edits):
+        if failure == "ruamel":
+            YAML().load("key: @bad")              # a real ruamel error
+        if failure == "designkit":
+            raise DesignKitError(f"{design}: another process has been saving this design")
+        raise failure
+
+    monkeypatch.setattr(widgets, "apply_edits", failing_save)
+    session = FakeSession("api", design)
+    before = design.read_bytes()
+    _, endpoints, saver = endpoints_form(session)
+    select(endpoints, "listEvents")
+    endpoints.inputs[("summary",)].value = "Changed."
+    endpoints.save_button.click()                 # must not raise out of the callback
+    assert saver.last_level == "error", saver.last_message
+    assert shown in saver.last_message and "nothing was saved" in saver.last_message
+    assert design.read_bytes() == before and session.refreshes == 0
+
+
 def test_stale_save_is_refused_and_reload_brings_the_other_change(design: Path):
     session = FakeSession("api", design)
     _, endpoints, saver = endpoints_form(session)
@@ -674,3 +720,104 @@ def test_array_schema_field_when_the_model_has_arrays(design: Path):
     saved_ok(saver, session, 1)
     added = load_design(design).design.api.schemas[s].fields[-1]
     assert (added.type, added.items, added.max_items) == ("array", "string", 10)
+
+
+# --------------------------------------------------------------------------- choices from the design
+
+
+def test_references_are_dropdowns_of_what_the_design_defines(design: Path):
+    import ipywidgets as w
+
+    document = load_design(design).design
+    schemes = [s.name for s in document.security.authentication]
+    entities = [e.name for e in document.data_model.entities]
+    session = FakeSession("api", design)
+    _, endpoints, _ = endpoints_form(session)
+    select(endpoints, "listEvents")
+    auth = endpoints.inputs[("auth",)]
+    assert isinstance(auth, w.Dropdown) and list(auth.options) == ["", *schemes, "public"]
+    access = endpoints.inputs[("authorization",)]
+    assert access.roles.tags.allowed_tags == list(document.security.authorization.roles) == ["operator"]
+    assert access.value["roles"] == ["operator"]                       # `role:operator` in the file
+    assert endpoints.inputs[("writes",)].tags.allowed_tags[:len(entities)] == entities
+
+    form = build_form(FakeSession("persistence", design))
+    tables = form.dk_parts["Tables"]
+    tables.choose(0)
+    assert list(tables.inputs[("entity",)].options)[1:] == entities
+    assert list(tables.inputs[("store",)].options)[1:] == [s.name for s in document.persistence.stores]
+
+
+def test_roles_and_entities_chosen_in_the_form_are_saved_as_references(design: Path):
+    session = FakeSession("api", design)
+    _, endpoints, saver = endpoints_form(session)
+    i = select(endpoints, "listEvents")
+    access = endpoints.inputs[("authorization",)]
+    access.roles.value = ["operator"]
+    access.condition.value = "only events of the operator's tenant"
+    endpoints.inputs[("writes",)].value = ["AuditRecord"]
+    endpoints.save_button.click()
+    assert saver.last_level == "ok", saver.last_message
+    saved = load_design(design).design.api.endpoints[i]
+    assert saved.authorization.roles == ["operator"]
+    assert saved.authorization.condition == "only events of the operator's tenant"
+    assert saved.writes == ["AuditRecord"]
+    with pytest.raises(Exception, match="not allowed"):
+        access.roles.tags.value = ["superuser"]                     # not a role of the design
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/v1/events"), ("get", "/v1/events/")])
+def test_a_duplicate_operation_is_refused_before_writing(design: Path, method: str, path: str):
+    session = FakeSession("api", design)
+    before = design.read_bytes()
+    _, endpoints, saver = endpoints_form(session)
+    existing = select(endpoints, "listEvents")
+    endpoints.new()
+    endpoints.inputs[("id",)].value = "listEventsAgain"
+    endpoints.inputs[("method",)].value = method.upper()
+    endpoints.inputs[("path",)].value = path
+    endpoints.inputs[("auth",)].value = "operator-oidc"
+    endpoints.save_button.click()
+    assert saver.last_level == "error"
+    assert f"api.endpoints[{existing}]" in saver.last_message and "nothing was saved" in saver.last_message
+    assert design.read_bytes() == before and session.refreshes == 0
+
+
+def test_moving_an_endpoint_onto_another_ones_path_is_refused(design: Path):
+    session = FakeSession("api", design)
+    before = design.read_bytes()
+    _, endpoints, saver = endpoints_form(session)
+    target = select(endpoints, "replayEvent")                  # POST /v1/events/{event_id}/replay
+    select(endpoints, "listEvents")
+    endpoints.inputs[("method",)].value = "POST"
+    endpoints.inputs[("path",)].value = "/v1/events/{id}/replay"   # the same operation
+    endpoints.save_button.click()
+    assert saver.last_level == "error" and f"api.endpoints[{target}]" in saver.last_message
+    assert design.read_bytes() == before
+
+
+def test_the_form_shows_open_findings_with_their_messages(design: Path):
+    from designkit.core.findings import Finding
+
+    class Session(FakeSession):
+        def refresh(self) -> None:
+            super().refresh()
+            self.findings = []                      # the save closed it
+
+    session = Session("api", design)
+    session.findings = [Finding(code="API003", name="api.rate-limit", severity="warning", step="api",
+                                message="listEvents has no rate limit <script>", key_path="api.endpoints[1]",
+                                line=12, fix="Add `rate_limit: {limit: 20/second}`."),
+                        Finding(code="API009", name="x", severity="info", step="api", message="waived one",
+                                key_path="api", line=1, fix="", waiver={"status": "accepted"})]
+    form = build_form(session)
+    panel = form.children[-1].value
+    assert "API003" in panel and "listEvents has no rate limit &lt;script&gt;" in panel
+    assert "fix: Add `rate_limit: {limit: 20/second}`." in panel and "<script>" not in panel
+    assert "waived one" not in panel
+    endpoints = form.dk_parts["Endpoints"]
+    select(endpoints, "listEvents")
+    endpoints.inputs[("summary",)].value = "List stored events."
+    endpoints.save_button.click()
+    assert form.dk_saver.last_level == "ok", form.dk_saver.last_message
+    assert "No open findings" in form.children[-1].value

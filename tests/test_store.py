@@ -444,9 +444,9 @@ def test_a_flow_style_list_falls_back_to_its_section(tmp_path: Path):
         "-   use_cases: [first, second]   # keep me", "+   use_cases: [first, third]    # keep me"]
 
 
-def test_editing_an_anchored_value_falls_back_to_the_whole_file(large: Path, tmp_path: Path):
-    # endpoint 150 holds the anchor of the rate limit endpoints 151..154 alias: changing it there
-    # changes it everywhere, which only the whole file's round trip does as ruamel would
+def test_editing_an_aliased_value_falls_back_to_the_whole_file(large: Path, tmp_path: Path):
+    # endpoint 150 holds the anchor of the rate limit endpoints 151..154 alias: the alias points
+    # outside endpoint 151's region, so the whole file's round trip edits it, at 151 only
     before = large.read_text()
     edits = [("set", ("api", "endpoints", 151, "rate_limit", "limit"), "5/second")]
     editor = DesignEditor.open(large)
@@ -454,6 +454,8 @@ def test_editing_an_anchored_value_falls_back_to_the_whole_file(large: Path, tmp
     editor.save()
     assert editor.mode == "whole file"
     assert comment_lines(large.read_text()) == comment_lines(before)
+    limits = [e.rate_limit.limit for e in load_design(large).design.api.endpoints[150:153]]
+    assert limits == ["20/second", "5/second", "20/second"]
     assert load_design(large).design.model_dump() == whole_file_result_from(before, edits, tmp_path)
 
 

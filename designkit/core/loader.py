@@ -366,13 +366,14 @@ def load_design(path: str | Path) -> DesignDocument:
 
 def load_design_text(text: str, file: str = "<design>", *, digest: str = "") -> DesignDocument:
     """Validate design YAML given as text (``file`` is the name used in messages)."""
-    with _gc_paused():
+    with gc_paused():
         return _load_design_text(text, file, digest)
 
 
 @contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while a design is read and validated.
+def gc_paused():
+    """Pause the cyclic garbage collector while a design is read and validated (or an export of
+    a large design builds its document: the same pattern, see outputs/exporters/asyncapi.py).
 
     Loading allocates hundreds of thousands of containers and frees none of them, so every
     collection the allocations trigger finds nothing, and each full one walks everything built
@@ -512,5 +513,5 @@ def model_fields_at(loc: KeyPath, root: type[pydantic.BaseModel] = Design) -> di
     return {(f.alias or n): (f.description or "") for n, f in cls.model_fields.items()}
 
 
-__all__ = ["DesignDocument", "format_key_path", "load_design", "load_design_text",
+__all__ = ["DesignDocument", "format_key_path", "gc_paused", "load_design", "load_design_text",
            "parse_key_path", "parse_yaml", "read_text", "validate_data", "model_fields_at"]

@@ -578,6 +578,9 @@ class Authorization(Section):
     model: Literal["rbac", "abac", "ownership", "scopes", "acl", "none"] = "rbac"
     default: Literal["deny", "allow"] = "deny"
     roles: list[Name] = Field(default_factory=list, description="Roles endpoints and channels name.")
+    tenant_isolation: Text | None = Field(
+        None, description="Multi-tenant: how every query is bounded to the caller's tenant, for the whole "
+                          "design, e.g. 'row-level security on tenant_id, set from the token on each connection'.")
     notes: Text | None = None
 
 

@@ -15,7 +15,15 @@ from .base import (
     rule,
     strip_list,
 )
-from .surfaces import MONEY, endpoint_words, find_endpoint, states_access, surfaces_with_callers
+from .surfaces import (
+    MONEY,
+    OPERATIONAL,
+    endpoint_words,
+    find_endpoint,
+    is_probe,
+    states_access,
+    surfaces_with_callers,
+)
 
 
 @rule("API001", "api.authz-or-public", "error", step="security", seed=seeds.V_AUTHZ,
@@ -253,7 +261,7 @@ def errors_from_model(ctx):
     for kp, ep in ctx.endpoints():
         label = endpoint_label(ep)
         if not ep.errors and not any(r.status >= 400 for r in ep.responses):
-            if _is_probe(ep):
+            if is_probe(ep):
                 continue   # a liveness or readiness probe fails by not answering 200
             yield Hit(kp + ("errors",), f"{label} declares no errors (no error codes and no 4xx/5xx responses)")
             continue
@@ -264,14 +272,7 @@ def errors_from_model(ctx):
                           else "add the code to api.error_model.codes")
 
 
-def _is_probe(ep) -> bool:
-    """An operational GET (/healthz, /readyz ...) with no inputs: its contract is its status code."""
-    return (ep.method in ("GET", "HEAD") and bool(_OPERATIONAL.match(ep.path)) and not ep.parameters
-            and ep.request is None and not ep.writes)
-
-
 _VERSION = re.compile(r"^(v\d+(\.\d+)?|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
-_OPERATIONAL = re.compile(r"^/(\.well-known|healthz?|readyz?|livez?|ready|live|metrics|ping|status)(/|$)")
 
 
 @rule("API008", "api.versioning", "error", step="api", seed=seeds.API_DESIGN,
@@ -300,7 +301,7 @@ def versioning(ctx):
         yield Hit(("api", "versioning"), "the API states no versioning scheme")
         return
     versioned = [(kp, ep) for kp, ep in ctx.endpoints()
-                 if not _OPERATIONAL.match(ep.path) and _VERSION.match(ep.path.strip("/").split("/", 1)[0])]
+                 if not OPERATIONAL.match(ep.path) and _VERSION.match(ep.path.strip("/").split("/", 1)[0])]
     if v.scheme == "none":
         if is_placeholder(v.policy):
             yield Hit(("api", "versioning", "policy"), "versioning is 'none' without a policy saying how changes ship")
@@ -319,7 +320,7 @@ def versioning(ctx):
         yield Hit(("api", "versioning", "policy"), "versioning has no policy for breaking changes")
     versioned_paths = {kp for kp, _ in versioned}
     for kp, ep in ctx.endpoints():
-        if _OPERATIONAL.match(ep.path):
+        if OPERATIONAL.match(ep.path):
             continue
         first = ep.path.strip("/").split("/", 1)[0]
         has_version = kp in versioned_paths
@@ -492,10 +493,11 @@ def no_mass_assignment(ctx):
         - {method: PATCH, path: "/v1/users/{id}", admin: true, request: {schema: UserPatch, unknown_fields: reject}}
     """
     webhooks = _webhook_endpoints(ctx)
+    signed = {a.name for a in ctx.design.security.authentication if a.type == "hmac-signature"}
     for kp, ep in ctx.endpoints():
         body = ep.request
-        if body is None or ep.method not in ("POST", "PUT", "PATCH") or tuple(kp) in webhooks:
-            continue
+        if body is None or ep.method not in ("POST", "PUT", "PATCH") or tuple(kp) in webhooks or ep.auth in signed:
+            continue      # a provider's signed payload is kept as received
         named = ctx.schemas.get(strip_list(body.schema_)) if body.schema_ else None
         policy = body.unknown_fields or (named.unknown_fields if named is not None else None)
         if policy != "allow":

@@ -178,7 +178,7 @@ def retention_for_personal_data(ctx):
                       f"entity {entity.name} holds personal data or credentials but states no retention")
 
 
-def _snake(name: str) -> str:
+def snake_name(name: str) -> str:
     """``OrderLine`` -> ``order_line``."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
@@ -215,7 +215,7 @@ def foreign_keys_related(ctx):
     Good:
         - {name: Order, fields: [{name: id, type: uuid}, {name: customer_id, type: uuid}], relationships: [{target: Customer, field: customer_id}]}
     """
-    by_snake = {_snake(name): name for name in ctx.entities}
+    by_snake = {snake_name(name): name for name in ctx.entities}
     for i, entity in enumerate(ctx.design.data_model.entities):
         related = {(r.target, r.field) for r in entity.relationships}
         targets = {r.target for r in entity.relationships if not r.field}

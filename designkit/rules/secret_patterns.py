@@ -227,7 +227,7 @@ DETECTORS: tuple[Detector, ...] = (
        min_word=16),
     _d("password-prose", "a password or secret in prose",
        r"(?<![:/])(?i:\b(?:password|passwd|passphrase|pwd|pass ?code|secret|token)\b)[^.\n:=]{0,40}?"
-       r"(?:\s(?i:is|was|are|reads|becomes|(?:set|changed|reset) to)\s+|\s*[:=]\s*)[\"'`“]?(?P<s>[^\s\"'`”,;)]{6,64})",
+       r"(?:\s(?i:is|was|are|reads|becomes|(?:set|changed|reset) to)\s+|\s*[:=]\s*)[\"'`“]?(?P<s>[^\s\"'`”,;)\[\]{}]{6,64})",
        ["passw", "passphrase", "pwd", "passcode", "secret", "token"], lower=True, valid=_password_like),
     _d("assigned-secret", "a secret assigned to a key",
        r"(?i:(?:api|access|auth|client|private|secret|signing|encryption|master|app)[_. -]?(?:key|token|secret)"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from ..core.durations import format_duration, parse_duration, parse_rate
 from . import seeds
 from .base import WRITE_METHODS, Hit, endpoint_label, is_placeholder, names_list, rule
-from .surfaces import CREDENTIAL, MONEY, USER_SCHEMES, endpoint_words, surfaces_with_callers
+from .surfaces import (
+    CREDENTIAL,
+    MONEY,
+    USER_SCHEMES,
+    endpoint_words,
+    is_probe,
+    surfaces_with_callers,
+)
 
 
 @rule("SEC001", "security.authn-defined", "error", step="security", seed=seeds.AUTHN,
@@ -82,7 +89,8 @@ def _default_without_its_key(ctx, default):
         is_channel = kp[1] == "channels"
         if surface.rate_limit is not None or (is_channel and not surface.inbound):
             continue
-        if not is_channel and surface.auth != "public" and surface.method not in WRITE_METHODS:
+        if not is_channel and ((surface.auth != "public" and surface.method not in WRITE_METHODS)
+                               or is_probe(surface)):
             continue
         kind = schemes.get(surface.auth or "")
         if surface.auth != "public" and kind not in _NON_PERSON_CALLERS:

@@ -68,6 +68,16 @@ CREDENTIAL = _keywords(r"login", r"logins", r"sign-?in", r"token", r"tokens", r"
                        r"sessions?")
 
 
+# Operational paths (probes, metrics, discovery) that carry no version and no business contract.
+OPERATIONAL = re.compile(r"^/(\.well-known|healthz?|readyz?|livez?|ready|live|metrics|ping|status)(/|$)")
+
+
+def is_probe(ep) -> bool:
+    """An operational GET (/healthz, /readyz ...) with no inputs: its contract is its status code."""
+    return (ep.method in ("GET", "HEAD") and bool(OPERATIONAL.match(ep.path)) and not ep.parameters
+            and ep.request is None and not ep.writes)
+
+
 def endpoint_words(ep) -> str:
     """An endpoint's path and its operation id split at camelCase, for keyword matching."""
     return ep.path + "/" + re.sub(r"([a-z])([A-Z])", r"\1_\2", ep.id or "")

@@ -135,21 +135,34 @@ def _remove(where: Where, key_path: KeyPath, missing_ok: bool) -> Outcome:
         if missing_ok:
             return Outcome(False)
         raise
-    if isinstance(parent, CommentedSeq):
-        idx = _index(parent, key, key_path)
-        last = idx == len(parent) - 1
+    keys = list(parent) if isinstance(parent, CommentedMap) else None
+    if keys is None:
+        key = _index(parent, key, key_path)
+    pos = keys.index(key) if keys is not None else key
+    last = pos == len(parent) - 1
+    # the comments after the removed value belong to what follows it: they stay
+    gap = _take_trailing(parent) if last else _take_after(parent, key)
+    before = _take_before(parent, key) if keys is None else None
+    del parent[key]            # (ruamel shifts a list's item comments down by one itself)
+    if before and not last:
+        _put_before(parent, key, before)
+    elif before:
+        gap = (gap or "") + "".join(t.value for t in before)
+    if not len(parent):
+        # an emptied block would be written as a key with a dangling `[]`: write `key: []`,
+        # drop the comments that were about its items, and keep what followed it after it
+        parent.ca.items.clear()
+        parent.ca.comment, parent.ca.end = None, []
+        parent.fa.set_flow_style()
+        if len(key_path) - 2 >= where.drop:
+            grand = walk.container(len(key_path) - 2, create=False)
+            _put_after(grand, part(where, key_path, len(key_path) - 2), gap)
+    elif last:
+        _put_trailing(parent, gap)
+    elif pos > 0:
+        _put_after(parent, keys[pos - 1] if keys is not None else pos - 1, gap)
     else:
-        last = key == list(parent)[-1]
-    gap = _take_trailing(parent) if last else None
-    if isinstance(parent, CommentedSeq):
-        del parent[idx]
-        parent.ca.items.pop(idx, None)
-        # ruamel keys item comments by index: shift the later ones down by one
-        for i in sorted(k for k in parent.ca.items if isinstance(k, int) and k > idx):
-            parent.ca.items[i - 1] = parent.ca.items.pop(i)
-    else:
-        del parent[key]
-    _put_trailing(parent, gap)
+        _put_before_first(parent, gap)
     return Outcome(True)
 
 
@@ -267,6 +280,10 @@ def _block(node: Any) -> bool:
     return isinstance(node, (CommentedMap, CommentedSeq)) and len(node) > 0 and not node.fa.flow_style()
 
 
+def _last(node: Any) -> Any:
+    return list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+
+
 def _take_trailing(node: Any) -> str | None:
     """Detach the blank lines / full-line comments that follow the last value inside ``node``.
 
@@ -280,12 +297,16 @@ def _take_trailing(node: Any) -> str | None:
         text = "".join(t.value for t in node.ca.end if t is not None)
         node.ca.end = []
         return text or None
-    last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
-    child = node[last]
+    return _take_after(node, _last(node))
+
+
+def _take_after(node: Any, key: Any) -> str | None:
+    """Detach the blank lines / full-line comments between ``node[key]`` and what follows it."""
+    child = node[key]
     if _block(child):
         return _take_trailing(child)
     slot = 2 if isinstance(node, CommentedMap) else 0
-    entry = node.ca.items.get(last)
+    entry = node.ca.items.get(key)
     if not entry or entry[slot] is None:
         return None
     token = entry[slot]
@@ -303,18 +324,50 @@ def _put_trailing(node: Any, text: str | None) -> None:
     """Put lines taken by :func:`_take_trailing` after the last value inside ``node``."""
     if not text or not _block(node):
         return
-    last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
-    child = node[last]
+    _put_after(node, _last(node), text)
+
+
+def _put_after(node: Any, key: Any, text: str | None) -> None:
+    """Put lines taken by :func:`_take_after` after the value ``node[key]``."""
+    if not text:
+        return
+    child = node[key]
     if _block(child):
         _put_trailing(child, text)
         return
     slot = 2 if isinstance(node, CommentedMap) else 0
-    entry = node.ca.items.setdefault(last, [None, None, None, None])
-    if entry[slot] is not None:
-        head = entry[slot].value.partition("\n")[0]
-        entry[slot] = CommentToken(head + "\n" + text, entry[slot].start_mark, None)
+    entry = node.ca.items.setdefault(key, [None, None, None, None])
+    if entry[slot] is not None:          # an end-of-line comment, maybe lines after it: keep all
+        kept = entry[slot].value if entry[slot].value.endswith("\n") else entry[slot].value + "\n"
+        entry[slot] = CommentToken(kept + text, entry[slot].start_mark, None)
     else:
         entry[slot] = CommentToken("\n" + text, CommentMark(0), None)
+
+
+def _take_before(seq: CommentedSeq, idx: int) -> list | None:
+    """Detach the full-line comments ruamel keeps before list item ``idx``."""
+    entry = seq.ca.items.get(idx)
+    if not entry or not entry[1]:
+        return None
+    tokens, entry[1] = entry[1], None
+    return tokens
+
+
+def _put_before(seq: CommentedSeq, idx: int, tokens: list) -> None:
+    """Put comments taken by :func:`_take_before` before list item ``idx``, ahead of its own."""
+    entry = seq.ca.items.setdefault(idx, [None, None, None, None])
+    entry[1] = tokens + (entry[1] or [])
+
+
+def _put_before_first(node: Any, text: str | None) -> None:
+    """Put lines taken by :func:`_take_after` before the first value of ``node``."""
+    if not text:
+        return
+    if node.ca.comment is None:
+        node.ca.comment = [None, []]
+    if node.ca.comment[1] is None:
+        node.ca.comment[1] = []
+    node.ca.comment[1].append(CommentToken(text, CommentMark(0), None))
 
 
 __all__ = ["MISSING", "Outcome", "Where", "apply_edit", "get_at", "make_node", "part"]

@@ -150,14 +150,41 @@ def _waiver_tab(saver: Saver) -> ListForm:
     return waivers
 
 
-class _ReportSummary:
-    """Read-only: open findings per step, so the reviewer sees what is left."""
+class _Panel:
+    """Read-only HTML drawn from the session, drawn again after every save or reload."""
 
     def __init__(self, saver: Saver):
         self.saver = saver
         self.widget = w.HTML()
         saver.listeners.append(self.load)
         self.load()
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+
+class _FindingsPanel(_Panel):
+    """The open findings under the form, each with its message and fix."""
+
+    LIMIT = 25
+
+    def load(self) -> None:
+        found = _open_findings(self.saver)
+        rows = "".join(
+            f"<li><b>{html.escape(f.code)}</b> {html.escape(f.severity)} at "
+            f"<code>{html.escape(f.key_path or '(top level)')}</code>: {html.escape(f.message)}"
+            + (f"<br><small>fix: {html.escape(f.fix)}</small>" if f.fix else "") + "</li>"
+            for f in found[:self.LIMIT])
+        more = (f"<li>... and {len(found) - self.LIMIT} more (see the findings table)</li>"
+                if len(found) > self.LIMIT else "")
+        head = (f"<b>Open findings in this step ({len(found)})</b><ul>{rows}{more}</ul>" if found
+                else "<b>No open findings in this step.</b><br>")
+        self.widget.value = (f'<div class="dk-findings">{head}<small>Each save checks the whole '
+                             "design and writes the file only if it is valid.</small></div>")
+
+
+class _ReportSummary(_Panel):
+    """Read-only: open findings per step, so the reviewer sees what is left."""
 
     def load(self) -> None:
         findings = list(getattr(self.saver.session, "findings", []) or [])
@@ -181,10 +208,7 @@ def build_form(session: Any) -> w.Widget:
     tabs = w.Tab(children=[part.widget for _, part in shown])
     for i, (title, _) in enumerate(shown):
         tabs.set_title(i, title)
-    codes = sorted({f.code for f in getattr(session, "findings", []) or [] if not f.waived})
-    hint = (f"Open findings in this step: {', '.join(codes)}. " if codes else "") + \
-        "Each save checks the whole design and writes the file only if it is valid."
-    form = w.VBox([tabs, saver.box, w.HTML(f"<small>{html.escape(hint)}</small>")])
+    form = w.VBox([tabs, saver.box, _FindingsPanel(saver).widget])
     form.add_class("designkit-form")
     # kept on the widget so tests (and curious users) can reach the parts
     form.dk_saver = saver

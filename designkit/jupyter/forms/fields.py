@@ -9,15 +9,22 @@ do the checking, so a bad value reads exactly like the loader's message.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from ...core.loader import KeyPath
+from ...core.model import AccessRuleField
 
-KINDS = ("text", "textarea", "choice", "combo", "int", "number", "bool", "date", "csv", "lines")
+_ACCESS = TypeAdapter(AccessRuleField)
+
+KINDS = ("text", "textarea", "choice", "combo", "int", "number", "bool", "date", "csv", "lines",
+         "tags", "access")
+LIST_KINDS = ("csv", "lines", "tags")      # a list of values; empty means "none"
+ACCESS_KEYS = ("roles", "scopes", "condition")
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class ListSpec:
     fields: tuple[FieldSpec, ...]
     label: Callable[[dict], str]
     new_item: dict = field(default_factory=dict)
+    unique: tuple[KeyPath, ...] = ()   # fields whose values together may appear once in the list
 
 
 def get_at(obj: Any, path: KeyPath) -> Any:
@@ -74,6 +82,10 @@ def _attr(cls: type[BaseModel], key: str) -> str:
 
 def to_text(value: Any, kind: str) -> str:
     """How a design value is shown in its box."""
+    if kind == "tags":
+        return [str(v) for v in value or []]
+    if kind == "access":
+        return access_rule(value)
     if value is None:
         return ""
     if kind == "bool":
@@ -95,6 +107,10 @@ def from_text(text: Any, kind: str) -> Any:
     """
     if isinstance(text, bool):
         return text
+    if kind == "tags":
+        return [str(v).strip() for v in text or [] if str(v).strip()]
+    if kind == "access":
+        return access_rule(text) or None
     text = "" if text is None else str(text)
     stripped = text.strip()
     if kind in ("textarea",):
@@ -131,7 +147,9 @@ def field_edits(base: KeyPath, spec: FieldSpec, current: Any, typed: Any) -> lis
     value = from_text(typed, spec.kind)
     if isinstance(current, BaseModel) and value == from_text(to_text(current, spec.kind), spec.kind):
         return []   # a structured value shown as text or a tick: rewritten only when the box changes
-    if value == ([] if spec.kind in ("csv", "lines") else None):
+    if spec.kind == "access" and value == access_rule(current):
+        return []
+    if value == ([] if spec.kind in LIST_KINDS else None):
         if current in (None, [], ""):
             return []
         return [("set", base + (spec.clears or spec.path), None)]
@@ -140,6 +158,48 @@ def field_edits(base: KeyPath, spec: FieldSpec, current: Any, typed: Any) -> lis
     if isinstance(current, float) and value == current:
         return []
     return [("set", base + spec.path, value)]
+
+
+def access_rule(value: Any) -> dict:
+    """Who may call: ``{roles, scopes, condition}`` from a model's AccessRule, a mapping or text
+    (``role:admin; owns it``), without empty parts."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        value = _ACCESS.validate_python(value) or {}
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_none=True)
+    out: dict = {}
+    for key in ACCESS_KEYS:
+        got = value.get(key)
+        if isinstance(got, (list, tuple)):
+            got = [str(v).strip() for v in got if str(v).strip()]
+        elif got is not None:
+            got = str(got).strip()
+        if got:
+            out[key] = got
+    return out
+
+
+def duplicate_of(spec: ListSpec, items: list, index: int | None, typed: dict[KeyPath, Any]) -> int | None:
+    """The index of another item in ``items`` whose ``spec.unique`` fields hold what was typed."""
+    if not spec.unique:
+        return None
+    want = tuple(_same_key(typed.get(path)) for path in spec.unique)
+    if any(v in (None, "") for v in want):
+        return None
+    for i, item in enumerate(items):
+        if i != index and tuple(_same_key(get_at(item, path)) for path in spec.unique) == want:
+            return i
+    return None
+
+
+def _same_key(value: Any) -> Any:
+    """What makes two values the same operation: ``get`` is ``GET``, ``/a/{id}`` is ``/a/{x}``."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    return re.sub(r"\{[^}]*\}", "{}", text.rstrip("/") or "/") if text.startswith("/") else text.upper()
 
 
 def nested(values: dict[KeyPath, Any]) -> dict:

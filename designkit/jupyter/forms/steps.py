@@ -47,6 +47,23 @@ def entity_names(design: m.Design) -> list[str]:
     return [e.name for e in design.data_model.entities]
 
 
+def role_names(design: m.Design) -> list[str]:
+    authorization = design.security.authorization
+    return list(authorization.roles) if authorization is not None else []
+
+
+def store_names(design: m.Design) -> list[str]:
+    return [s.name for s in design.persistence.stores]
+
+
+def table_names(design: m.Design) -> list[str]:
+    return [t.name for t in design.persistence.tables]
+
+
+def secret_names(design: m.Design) -> list[str]:
+    return [s.name for s in design.security.secrets]
+
+
 def dependency_targets(design: m.Design) -> list[str]:
     names = [d.name for d in design.services.dependencies]
     return names + [p.name for p in design.scope.integration_points if p.name not in names]
@@ -98,7 +115,8 @@ ENTITIES = L(("data_model", "entities"), "Entities", (
     F(("invariants",), "Invariants", "lines"),
     F(("lifecycle", "states"), "Lifecycle states", "csv"),
     F(("lifecycle", "retention"), "Retention"),
-), lambda e: f"{e.name} [{e.classification}] {len(e.fields)} fields", {"classification": "internal"})
+), lambda e: f"{e.name} [{e.classification}] {len(e.fields)} fields", {"classification": "internal"},
+   unique=(("name",),))
 ENTITY_FIELDS = (
     F(("name",), "Field"), F(("type",), "Type", "choice", lit(m.EntityField, "type")),
     F(("required",), "Required", "bool"), F(("unique",), "Unique", "bool"),
@@ -121,22 +139,24 @@ ENDPOINT_FIELDS = (
     F(("method",), "Method", "choice", lit(m.Endpoint, "method")),
     F(("path",), "Path", help="starts with /"),
     F(("summary",), "Summary"),
-    F(("auth",), "Auth", "combo", auth_schemes, help="a security.authentication name, or public"),
-    F(("authorization",), "Authorization", help="e.g. role:admin; the caller's own orders"),
+    F(("auth",), "Auth", "choice", auth_schemes, help="a security.authentication name, or public"),
+    F(("authorization",), "Authorization", "access", role_names,
+      help="roles from security.authorization.roles"),
     F(("public_justification",), "Public justification", "textarea",
       help="why it is safe without authentication"),
-    F(("request", "schema"), "Request schema", clears=("request",), help="entity or api.schemas name"),
+    F(("request", "schema"), "Request schema", "choice", lambda d: schema_names(d), clears=("request",),
+      help="entity or api.schemas name"),
     F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",), help="e.g. 100/minute"),
     F(("rate_limit", "key"), "Rate limit per", help="client, ip, user, tenant"),
     F(("idempotency", "strategy"), "Idempotency", "choice", lit(m.Idempotency, "strategy"),
       clears=("idempotency",)),
     F(("idempotency", "key"), "Idempotency key"),
-    F(("writes",), "Writes entities", "csv"),
+    F(("writes",), "Writes entities", "tags", entity_names),
     F(("handler",), "Handler"),
     F(("audit",), "Audited", "bool"),
 )
 ENDPOINTS = L(("api", "endpoints"), "Endpoints", ENDPOINT_FIELDS, endpoint_label,
-              {"method": "GET", "path": "/"})
+              {"method": "GET", "path": "/"}, unique=(("method",), ("path",)))
 API_FIELDS = (
     F(("base_url",), "Base URL"),
     F(("versioning", "scheme"), "Versioning", "choice", lit(m.Versioning, "scheme")),
@@ -152,12 +172,12 @@ ERROR_CODES = L(("api", "error_model", "codes"), "Error codes", (
 
 AUTH_SCHEMES = L(("security", "authentication"), "Authentication schemes", (
     F(("name",), "Name"), F(("type",), "Type", "choice", lit(m.AuthScheme, "type")),
-    F(("header",), "Header"), F(("secret",), "Secret", help="security.secrets name"),
+    F(("header",), "Header"), F(("secret",), "Secret", "choice", secret_names, help="security.secrets name"),
     F(("description",), "Description", "textarea"),
     *if_in_model(m.AuthScheme, F(("openid_connect_url",), "OpenID Connect URL", help="oidc discovery URL"),
                  F(("authorization_url",), "Authorization URL", help="oauth2"),
                  F(("token_url",), "Token URL", help="oauth2")),
-), lambda s: f"{s.name} ({s.type})")
+), lambda s: f"{s.name} ({s.type})", unique=(("name",),))
 SECURITY_FIELDS = (
     F(("authorization", "model"), "Authorization model", "choice", lit(m.Authorization, "model")),
     F(("authorization", "default"), "Default", "choice", lit(m.Authorization, "default")),
@@ -173,7 +193,8 @@ SECRETS = L(("security", "secrets"), "Secrets", (
     F(("ref",), "Reference", help="where it is kept, never the value"), F(("rotation",), "Rotation"),
 ), lambda s: f"{s.name} @ {s.kind or '?'}:{s.ref or '?'}")
 ENDPOINT_SECURITY = L(("api", "endpoints"), "Endpoint access", (
-    F(("auth",), "Auth", "combo", auth_schemes), F(("authorization",), "Authorization"),
+    F(("auth",), "Auth", "choice", auth_schemes),
+    F(("authorization",), "Authorization", "access", role_names),
     F(("public_justification",), "Public justification", "textarea"),
     F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",)),
     F(("rate_limit", "key"), "Rate limit per"), F(("audit",), "Audited", "bool"),
@@ -201,19 +222,20 @@ STORES = L(("persistence", "stores"), "Stores", (
     F(("name",), "Name"), F(("kind",), "Kind", "choice", lit(m.Store, "kind")),
     F(("purpose",), "Purpose"), F(("durability",), "Durability"),
     F(("replicas",), "Copies (replicas)", "int"), F(("ephemeral",), "Loss is harmless", "bool"),
-), lambda s: f"{s.name} ({s.kind})")
+), lambda s: f"{s.name} ({s.kind})", unique=(("name",),))
 TABLES = L(("persistence", "tables"), "Tables", (
-    F(("name",), "Name"), F(("entity",), "Entity", "combo", entity_names), F(("store",), "Store"),
-), lambda t: f"{t.name} <- {t.entity or '?'} ({len(t.indexes)} indexes)")
+    F(("name",), "Name"), F(("entity",), "Entity", "choice", entity_names),
+    F(("store",), "Store", "choice", store_names),
+), lambda t: f"{t.name} <- {t.entity or '?'} ({len(t.indexes)} indexes)", unique=(("name",),))
 ACCESS_PATTERNS = L(("persistence", "access_patterns"), "Access patterns", (
-    F(("name",), "Name"), F(("table",), "Table"), F(("query",), "Query"),
+    F(("name",), "Name"), F(("table",), "Table", "choice", table_names), F(("query",), "Query"),
     F(("columns",), "Columns", "csv"), F(("served_by",), "Served by index"), F(("reason",), "No index because"),
 ), lambda a: f"{a.name} on {a.table or '?'} -> {a.served_by or a.reason or 'NOT SERVED'}")
 PERSISTENCE_FIELDS = (
     F(("migrations", "tool"), "Migration tool"), F(("migrations", "strategy"), "Migration strategy"),
 )
 IDEMPOTENCY_STORES = L(("persistence", "idempotency"), "Idempotency stores", (
-    F(("name",), "Name"), F(("table",), "Table"), F(("key",), "Key"), F(("ttl",), "TTL"),
+    F(("name",), "Name"), F(("table",), "Table", "choice", table_names), F(("key",), "Key"), F(("ttl",), "TTL"),
     F(("scope",), "Scope"),
 ), lambda x: f"{x.ref} in {x.table} ttl {x.ttl or '?'}")
 
@@ -370,12 +392,12 @@ CHANNELS = L(("api", "channels"), "Channels (WebSocket and events)", (
     F(("direction",), "Direction", "choice", lit(m.Channel, "direction")),
     F(("path",), "Path or topic"), F(("summary",), "Summary"),
     F(("message",), "Message schema", "combo", schema_names),
-    F(("auth",), "Auth", "combo", auth_schemes, help="a security.authentication name, or public"),
-    F(("authorization",), "Authorization"),
+    F(("auth",), "Auth", "choice", auth_schemes, help="a security.authentication name, or public"),
+    F(("authorization",), "Authorization", "access", role_names),
     F(("public_justification",), "Public justification", "textarea"),
     F(("rate_limit", "limit"), "Rate limit", clears=("rate_limit",), help="e.g. 20/second"),
     F(("rate_limit", "key"), "Rate limit per", help="client, ip, user, connection"),
-    F(("writes",), "Writes entities", "csv"),
+    F(("writes",), "Writes entities", "tags", entity_names),
     F(("handler",), "Handler", "combo", component_names), F(("audit",), "Audited", "bool"),
 ), lambda c: f"{c.kind}: {c.name} {c.path or ''} ({c.direction}) auth={c.auth or '(none)'}",
    {"kind": "event", "direction": "publish"})

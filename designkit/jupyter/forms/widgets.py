@@ -13,17 +13,27 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from ruamel.yaml.error import YAMLError
 
-from ...core.errors import DesignFileError, StaleDesignError
+from ...core.errors import DesignFileError, DesignKitError, EditError, StaleDesignError
 from ...core.loader import KeyPath, format_key_path
 from ...core.store import DesignEditor
-from .fields import FieldSpec, ListSpec, field_edits, from_text, get_at, nested, to_text
+from .fields import (
+    FieldSpec,
+    ListSpec,
+    duplicate_of,
+    field_edits,
+    from_text,
+    get_at,
+    nested,
+    to_text,
+)
 
 PAGE_SIZE = 20
 _WIDE = w.Layout(width="95%")
 
 
-def apply_edits(session: Any, edits: list[tuple]) -> Any:
+def apply_edits(session: Any, edits: list) -> Any:
     """Apply store edits to the session's design file and save; the saved document or None.
 
     Raises StaleDesignError if the file changed since the session loaded it, and the loader's
@@ -44,39 +54,57 @@ class Saver:
         self.listeners: list[Callable[[], None]] = []
         self.box = w.HBox([self.status, self.reload_button])
 
-    def save(self, edits: list[tuple], what: str) -> bool:
-        """Save ``edits``; on success refresh the session's tables and findings in place."""
+    def save(self, edits: list, what: str) -> bool:
+        """Save ``edits``; on success refresh the session's tables and findings in place.
+
+        Whatever goes wrong (an invalid value, a stale or read-only file, a full disk, YAML the
+        editor cannot take) is shown on the status line: nothing escapes the button's callback.
+        """
         if not edits:
             self._say("Nothing to save: no value changed.", "info")
             return False
         try:
             document = apply_edits(self.session, edits)
+            if document is not None:
+                self.session.refresh()
         except StaleDesignError as exc:
-            self._say(str(exc), "error")
-            self.reload_button.layout.display = None
-            return False
+            return self._failed(str(exc), reload=True)
         except DesignFileError as exc:
-            self._say(exc.format() + "\n(nothing was saved: fix the value and save again)", "error")
-            return False
-        except KeyError as exc:          # the item was removed meanwhile
-            self._say(f"{exc.args[0]}: not in the design any more; reload and try again.", "error")
-            self.reload_button.layout.display = None
-            return False
+            return self._failed(exc.format() + "\n(nothing was saved: fix the value and save again)")
+        except EditError as exc:         # e.g. the item was removed meanwhile
+            return self._failed(f"{exc}\n(nothing was saved; reload and try again)", reload=True)
+        except DesignKitError as exc:
+            return self._failed(f"{exc.format()}\n(nothing was saved)")
+        except (OSError, YAMLError) as exc:
+            return self._failed(f"{self.session.design_path}: could not save ({exc}); "
+                                "nothing was saved.")
+        except Exception as exc:  # noqa: BLE001 - a button callback must not die with a traceback
+            return self._failed(f"{self.session.design_path}: could not save "
+                                f"({type(exc).__name__}: {exc}); nothing was saved. This is a "
+                                "bug in designkit: please report it.")
         if document is None:
             self._say("Nothing to save: no value changed.", "info")
             return False
-        self.session.refresh()
         self._notify()
         now = dt.datetime.now().strftime("%H:%M:%S")
         self._say(f"Saved {what} to {self.session.design_path} at {now}.", "ok")
         return True
 
+    def _failed(self, text: str, *, reload: bool = False) -> bool:
+        self._say(text, "error")
+        if reload:
+            self.reload_button.layout.display = None
+        return False
+
     def reload(self) -> None:
         """Read the design file again (someone else changed it) and show its values."""
         try:
             self.session.refresh()
-        except DesignFileError as exc:
+        except DesignKitError as exc:
             self._say(exc.format(), "error")
+            return
+        except OSError as exc:
+            self._say(f"{self.session.design_path}: cannot be read ({exc})", "error")
             return
         self.reload_button.layout.display = "none"
         self._notify()
@@ -93,11 +121,64 @@ class Saver:
         self.last_message, self.last_level = text, level
 
 
+class TagsField(w.HBox):
+    """A list of names picked from the design (entities, roles): a label and a tag box.
+
+    Names the file already holds stay shown and allowed, even when the design no longer
+    defines them: the checker reports those, the form does not hide them.
+    """
+
+    def __init__(self, label: str, options: list[str], tooltip: str = ""):
+        self.tags = w.TagsInput(allowed_tags=list(options), allow_duplicates=False, tooltip=tooltip)
+        super().__init__([w.Label(label, layout=w.Layout(width="180px")), self.tags], layout=_WIDE)
+
+    @property
+    def value(self) -> list[str]:
+        return list(self.tags.value)
+
+    @value.setter
+    def value(self, names: list[str]) -> None:
+        names = list(names or [])
+        self.tags.allowed_tags = list(dict.fromkeys([*self.tags.allowed_tags, *names]))
+        self.tags.value = names
+
+    def offer(self, options: list[str]) -> None:
+        self.tags.allowed_tags = list(dict.fromkeys([*options, *self.tags.value]))
+
+
+class AccessField(w.VBox):
+    """Who may call: roles picked from ``security.authorization.roles``, scopes, a condition."""
+
+    def __init__(self, label: str, roles: list[str], tooltip: str = ""):
+        self.roles = TagsField(f"{label}: roles", roles, tooltip)
+        self.scopes = w.Text(description="scopes", placeholder="comma separated",
+                             style={"description_width": "180px"}, layout=_WIDE)
+        self.condition = w.Text(description="condition", placeholder="e.g. the caller's own orders",
+                                style={"description_width": "180px"}, layout=_WIDE)
+        super().__init__([self.roles, self.scopes, self.condition], layout=_WIDE)
+
+    @property
+    def value(self) -> dict:
+        return {"roles": self.roles.value, "scopes": from_text(self.scopes.value, "csv"),
+                "condition": self.condition.value}
+
+    @value.setter
+    def value(self, rule: dict) -> None:
+        rule = rule or {}
+        self.roles.value = rule.get("roles", [])
+        self.scopes.value = to_text(rule.get("scopes", []), "csv")
+        self.condition.value = rule.get("condition", "")
+
+
 def make_input(spec: FieldSpec, design: Any) -> w.Widget:
     """The box for one field."""
     common = {"description": spec.label, "style": {"description_width": "180px"}, "layout": _WIDE}
     if spec.help:
         common["tooltip"] = spec.help
+    if spec.kind == "tags":
+        return TagsField(spec.label, spec.options(design), spec.help)
+    if spec.kind == "access":
+        return AccessField(spec.label, spec.options(design), spec.help)
     if spec.kind == "choice":
         return w.Dropdown(options=[""] + spec.options(design), value="", **common)
     if spec.kind == "bool":
@@ -113,7 +194,11 @@ def make_input(spec: FieldSpec, design: Any) -> w.Widget:
 
 def show_value(box: w.Widget, spec: FieldSpec, value: Any, design: Any) -> None:
     text = to_text(value, spec.kind)
-    if isinstance(box, w.Dropdown):
+    if isinstance(box, TagsField):
+        box.offer(spec.options(design))
+    elif isinstance(box, AccessField):
+        box.roles.offer(spec.options(design))
+    elif isinstance(box, w.Dropdown):
         options = [""] + (spec.options(design) if spec.kind == "choice" else ["true", "false"])
         if text not in options:
             options.append(text)       # keep showing a value the file holds, even an odd one
@@ -292,9 +377,11 @@ class ListForm:
         if path is None:
             self.saver._say("Choose the item this list belongs to first.", "info")
             return False
+        typed = {spec.path: from_text(self.inputs[spec.path].value, spec.kind)
+                 for spec in self.spec.fields}
+        if self._refuse_duplicate(path, typed):
+            return False
         if self.index is None:
-            typed = {spec.path: from_text(self.inputs[spec.path].value, spec.kind)
-                     for spec in self.spec.fields}
             item = nested(typed)
             ok = self.saver.save([("append", path, item)], f"a new item in {format_key_path(path)}")
             if ok:
@@ -306,6 +393,19 @@ class ListForm:
         for spec in self.spec.fields:
             edits += field_edits(base, spec, get_at(current, spec.path), self.inputs[spec.path].value)
         return self.saver.save(edits, format_key_path(base))
+
+    def _refuse_duplicate(self, path: KeyPath, typed: dict) -> bool:
+        """Say so and refuse, before writing, when the item would repeat another one's key."""
+        items = self.items()
+        other = duplicate_of(self.spec, items, self.index, typed)
+        if other is None:
+            return False
+        fields = ", ".join(spec.label.lower() for spec in self.spec.fields if spec.path in self.spec.unique)
+        self.saver._say(
+            f"{format_key_path(path + (other,))} ({self.spec.label(items[other]).strip()}) already has "
+            f"this {fields}: nothing was saved.\n    fix: change the {fields}, or select that item "
+            "and edit it instead.", "error")
+        return True
 
     def remove(self) -> bool:
         if self.index is None or self.path is None:
