@@ -6,17 +6,15 @@
 OLD is a clean generated design (``bench/gen_design.py``); NEW is OLD with every tenth endpoint
 removed, every fourth resource's input title narrowed (max_length 200 -> 100) and every eighth
 resource's quantity maximum lowered, so the diff has real work to report. Each run is a fresh
-process (``python -m designkit diff OLD NEW --format json``); wall time is the median, peak
-memory the largest max RSS ``os.wait4`` reports. The in-process split (load both, compare)
-comes from one extra run.
+process (``python -m designkit diff OLD NEW --format json``, timed by ``bench/measure.py``): wall
+and CPU time are medians, peak memory the largest max RSS. One untimed run first writes bytecode
+and the compiled model cache. The in-process split (CPU to load both, CPU to compare) comes from one more run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_design import generate_design  # noqa: E402
+from measure import child_env, load_average, run_once, summary  # noqa: E402
 
 
 def mutate(design: dict) -> dict:
@@ -50,32 +49,29 @@ def write_pair(n: int, folder: Path) -> tuple[Path, Path]:
     return old, new
 
 
-def measure(old: Path, new: Path, runs: int) -> tuple[float, float, dict]:
-    walls, peaks, counts = [], [], {}
+def measure(old: Path, new: Path, runs: int) -> tuple[dict[str, float], dict]:
+    cmd = [sys.executable, "-m", "designkit", "diff", str(old), str(new), "--format", "json"]
+    env = child_env()
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)   # untimed: caches
+    walls, peaks, cpus = [], [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "designkit", "diff", str(old), str(new), "--format", "json"],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - start)
-        peaks.append(usage.ru_maxrss / 1024)   # KiB -> MiB on Linux
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"designkit diff failed on {old} {new}")
-        counts = json.loads(out)["counts"]
-    return statistics.median(walls), max(peaks), counts
+        wall, peak, cpu = run_once(cmd, env=env, ok=(0,))
+        walls.append(wall)
+        peaks.append(peak)
+        cpus.append(cpu)
+    return summary(walls, peaks, cpus), json.loads(first.stdout)["counts"]
 
 
 def split(old: Path, new: Path) -> tuple[float, float]:
-    """Seconds to load both designs, and to compare them, in this process."""
+    """CPU seconds to load both designs, and to compare them, in this process."""
     from designkit.core.loader import load_design
     from designkit.diff import run_diff
 
-    start = time.perf_counter()
+    start = time.process_time()
     a, b = load_design(old), load_design(new)
-    loaded = time.perf_counter()
+    loaded = time.process_time()
     run_diff(a, b)
-    return loaded - start, time.perf_counter() - loaded
+    return loaded - start, time.process_time() - loaded
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,17 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    print("| endpoints | files (old + new) | changes | wall (median) | peak RSS | load both | compare |")
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    print(f"load average before: {load_average()}")
+    print("| endpoints | files (old + new) | changes | wall (median) | CPU (median) | peak RSS | load both | compare |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             old, new = write_pair(n, Path(tmp))
-            wall, peak, counts = measure(old, new, args.runs)
+            figures, counts = measure(old, new, args.runs)
             load, compare = split(old, new)
             size = (old.stat().st_size + new.stat().st_size) / 1e6
             found = ", ".join(f"{v} {k}" for k, v in counts.items())
-            print(f"| {n:,} | {size:.2f} MB | {found} | {wall:.2f} s | {peak:.0f} MiB | {load:.2f} s | {compare:.3f} s |",
-                  flush=True)
+            print(f"| {n:,} | {size:.2f} MB | {found} | {figures['wall_s']:.2f} s | {figures['cpu_s']:.2f} s | "
+                  f"{figures['peak_mib']:.0f} MiB | {load:.2f} s | {compare:.3f} s |", flush=True)
+    print(f"load average after: {load_average()}")
     return 0
 
 

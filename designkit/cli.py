@@ -42,13 +42,16 @@ def new(name: str, output: Path | None, force: bool) -> None:
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
-def schema(output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def schema(output: Path | None, force: bool) -> None:
     """Print the design file's JSON Schema (for editor autocompletion)."""
     from .core.schema import schema_text
 
     text = schema_text()
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .core.output_guard import guarded_write
+
+        guarded_write(output, text, force=force, by="schema")
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
@@ -69,32 +72,42 @@ def schema(output: Path | None) -> None:
 @click.option("--fresh-kernels", is_flag=True,
               help="Start a new kernel for every step (slower) instead of reusing a worker's kernel "
                    "with its namespace reset.")
+@click.option("--force", is_flag=True,
+              help="Overwrite files in the output folder that designkit did not write.")
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
-        fresh_kernels: bool) -> None:
+        fresh_kernels: bool, force: bool) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
+    # nbformat (which the runner uses to read and write notebooks) validates with jsonschema, and
+    # jsonschema builds the rfc3987-syntax grammar on import when that package is installed (it
+    # comes with jupyter-events): 1 to 4 s of start-up for an "iri" format no notebook uses. This
+    # process does without it, as if it were not installed (jsonschema handles that).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
     from .batch.progress import TerminalProgress
     from .batch.runner import run_design
 
     out = click.get_text_stream("stderr")
     summary = run_design(design, output_dir, jobs=jobs, timeout=timeout, fresh_kernels=fresh_kernels,
-                         steps=steps.split(",") if steps else None, events=TerminalProgress(out))
+                         steps=steps.split(",") if steps else None, events=TerminalProgress(out), force=force)
     finished = sum(s.status == "ok" for s in summary.steps)
     if summary.interrupted:
         click.echo(f"interrupted: every kernel stopped; {finished} steps had finished, no outputs written",
                    err=True)
-        sys.stderr.flush()
-        os._exit(130)  # at once: the workers' threads may still be unwinding their dead kernels
-    click.echo(f"{finished}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; "
-               f"outputs in {summary.output_dir}", err=True)
-    for record in summary.steps:
-        if record.failure is not None:
-            f = record.failure
+    else:
+        click.echo(f"{finished}/{len(summary.steps)} steps ran in {summary.seconds:.1f} s; "
+                   f"outputs in {summary.output_dir}", err=True)
+        for f in summary.failures:
             where = f" (cell {f.cell})" if f.cell is not None else ""
             click.echo(f"  {f.step}: {f.status}{where}: {f.error}", err=True)
-    for name in ("spec", "checklist", "report"):
-        if name in summary.outputs:
-            click.echo(f"  {name}: {summary.outputs[name]}", err=True)
-    sys.exit(summary.exit_code)
+        for name in ("spec", "checklist", "report"):
+            if name in summary.outputs:
+                click.echo(f"  {name}: {summary.outputs[name]}", err=True)
+    # Every file of the run is written and closed, and every kernel is gone: end the process
+    # now. The interpreter's own teardown (Jupyter's ZeroMQ and asyncio state, a garbage
+    # collection) would add about a second, and after Ctrl-C a worker thread may still be
+    # unwinding its dead kernel.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(summary.exit_code)
 
 
 # ---- export / import (artifacts)
@@ -107,7 +120,8 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
                    "openapi, asyncapi and sql print to standard output without it.")
 @click.option("--dialect", type=click.Choice(["sqlite", "postgresql"]), default="postgresql",
               show_default=True, help="SQL dialect (sql only).")
-def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
+@click.option("--force", is_flag=True, help="Overwrite files designkit did not write.")
+def export(kind: str, design: Path, output: Path | None, dialect: str, force: bool) -> None:
     """Export KIND (an artifact kind: see the choices above) from DESIGN."""
     from .core.loader import load_design
 
@@ -120,7 +134,7 @@ def export(kind: str, design: Path, output: Path | None, dialect: str) -> None:
         (text,) = exporter.render(document.design, **options).values()
         click.echo(text, nl=False)
         return
-    for path in exporter.export(document, output, **options):
+    for path in exporter.export(document, output, force=force, **options):
         click.echo(f"wrote {path}")
 
 
@@ -154,16 +168,44 @@ def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool
               show_default=True, help="Exit 1 when a finding at or above this severity is open.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
-def check(design: Path, fmt: str, fail_on: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def check(design: Path, fmt: str, fail_on: str, output: Path | None, force: bool) -> None:
     """Check DESIGN against the rules (no notebooks): exit 0 clean, 1 findings, 2 bad input."""
-    from .outputs.check import check_design
+    from .outputs.check import check_design, check_design_to
 
-    text, code = check_design(design, fmt=fmt, fail_on=fail_on)
     if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+        sys.exit(check_design_to(design, output, fmt=fmt, fail_on=fail_on, force=force))
+    text, code = check_design(design, fmt=fmt, fail_on=fail_on)
+    click.echo(text, nl=False)
     sys.exit(code)
+
+
+# ---- capacity (the capacity and failure model)
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text (aligned tables, long cells shortened) or json (every cell whole).")
+def capacity(design: Path, fmt: str) -> None:
+    """Show DESIGN's capacity and failure model: Little's law, retry load, latency budget, availability, FMEA.
+
+    Exit 1 when a latency budget or an availability chain does not add up, 0 otherwise.
+    """
+    import json
+
+    from .capacity import capacity_model, capacity_tables
+    from .capacity.tables import tables_json, tables_text
+    from .core.loader import load_design
+
+    model = capacity_model(load_design(design).design)
+    tables = capacity_tables(model)
+    if fmt == "json":
+        click.echo(json.dumps(tables_json(tables), indent=2, ensure_ascii=False))
+    else:
+        click.echo(tables_text(tables), nl=False)
+    short = [b for b in model.latency_budgets if not b.fits] + [a for a in model.availability_chains if not a.fits]
+    sys.exit(1 if short else 0)
 
 
 # ---- diff (design changes)
@@ -178,13 +220,16 @@ def check(design: Path, fmt: str, fail_on: str, output: Path | None) -> None:
               show_default=True, help="Exit 1 when a change at or above this level is found.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
-def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None, force: bool) -> None:
     """Classify every change from OLD to NEW (files, or git REV:PATH): breaking, warning, info."""
     from .diff import diff_report
 
     text, code = diff_report(old, new, fmt=fmt, fail_on=fail_on)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .core.output_guard import guarded_write
+
+        guarded_write(output, text, protect=[old, new], force=force, by="diff")
     else:
         click.echo(text, nl=False)
     sys.exit(code)
@@ -199,10 +244,12 @@ def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None) -> Non
               help="text (threats by element), json (diagram, threats, register), or OTM 0.2.0 JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
-def threats(design: Path, fmt: str, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite a file designkit did not write.")
+def threats(design: Path, fmt: str, output: Path | None, force: bool) -> None:
     """List DESIGN's threat model: STRIDE threats per element and flow, what mitigates each, what is missing."""
-    from .core.files import write_text_atomic
     from .core.loader import load_design
+    from .core.output_guard import guarded_write
+    from .core.terminal import terminal_safe
     from .threats import build_threat_model
     from .threats.render import format_threats_json, format_threats_text
 
@@ -217,9 +264,9 @@ def threats(design: Path, fmt: str, output: Path | None) -> None:
     else:
         text = format_threats_json(model) if fmt == "json" else format_threats_text(model, str(document.path))
     if output:
-        click.echo(f"wrote {write_text_atomic(output, text)}")
+        click.echo(f"wrote {guarded_write(output, text, protect=[design], force=force, by='threats')}")
     else:
-        click.echo(text, nl=False)
+        click.echo(terminal_safe(text) if fmt == "text" else text, nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -227,7 +274,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="designkit", standalone_mode=False)
     except DesignKitError as exc:
-        click.echo(f"error: {exc.format()}", err=True)
+        from .core.terminal import terminal_safe
+
+        click.echo(f"error: {terminal_safe(exc.format())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -240,4 +289,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a folder that is missing, read-only, full: the path and the reason
+        if not exc.filename:
+            raise
+        from .core.output_guard import output_error
+
+        click.echo(f"error: {output_error(exc.filename, exc, what='write').format()}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     sys.exit(0)

@@ -106,3 +106,43 @@ def test_array_keys_only_on_arrays():
     [p] = problems("name: x\napi:\n  endpoints:\n    - method: GET\n      path: /a\n"
                    "      parameters: [{name: t, type: array, items: string, min_items: 5, max_items: 2}]\n")
     assert p.key_path == "api.endpoints[0].parameters[0]" and "larger than max_items" in p.message
+
+
+def test_plain_scalars_follow_yaml_1_2_core():
+    """Country codes, yes/no/on/off, 1:30 and 1_000 stay text; 1.2 numbers and booleans resolve."""
+    from designkit.core.loader import parse_yaml
+
+    data, _ = parse_yaml("a: [SE, NO, DK, FI, yes, No, on, OFF, y, 1:30, 1_000, '017']\n"
+                         "b: [true, False, ~, null, 017, 0o17, 0x1f, 1e3, .5, -.inf]\n"
+                         "no: key\n", "t.yaml")
+    assert data["a"] == ["SE", "NO", "DK", "FI", "yes", "No", "on", "OFF", "y", "1:30", "1_000", "017"]
+    assert data["b"] == [True, False, None, None, 17, 15, 31, 1000.0, 0.5, float("-inf")]
+    assert data["no"] == "key"  # a key `no:` is the text "no", not False
+
+
+def test_an_enum_of_country_codes_keeps_no_as_text():
+    doc = load_design_text("name: x\ndata_model:\n  entities:\n    - name: A\n      fields:\n"
+                           "        - {name: country, type: enum, enum: [SE, NO, DK, FI]}\n", "d.yaml")
+    assert doc.design.data_model.entities[0].fields[0].enum == ["SE", "NO", "DK", "FI"]
+
+
+def test_a_file_of_many_unknown_keys_lists_the_first_and_counts_the_rest():
+    text = "name: x\n" + "".join(f"k{i}: 1\n" for i in range(5000))
+    with pytest.raises(DesignFileError) as caught:
+        load_design_text(text, "d.yaml")
+    assert len(caught.value.problems) == 50
+    assert caught.value.problems[0].line == 2  # the first ones in the file, in file order
+    assert "4,950 more" in caught.value.format()
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_a_device_or_fifo_is_refused_without_reading_it(tmp_path, special):
+    import os
+
+    from designkit.core.loader import load_design
+
+    if special == "fifo":
+        special = tmp_path / "design.yaml"
+        os.mkfifo(special)  # nothing writes to it: reading it would wait forever
+    with pytest.raises(DesignFileError, match="not a regular file"):
+        load_design(special)

@@ -71,6 +71,10 @@ def build(step: Step) -> nbformat.NotebookNode:
     else:
         cells.append(new_markdown_cell("## Result"))
         cells.append(new_code_cell("session.write_result()"))
+    # Stable cell ids (not nbformat's random ones): building twice gives the same file, so a
+    # rebuild shows in git only where a notebook really changed.
+    for i, cell in enumerate(cells):
+        cell.id = f"{step.id.replace('_', '-')}-{i:02d}"
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -87,6 +91,7 @@ def refresh_outputs(path: Path) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        cell.metadata.pop("execution", None)      # kernel timestamps: different on every build
         if not cell.source.startswith(CHECK):
             cell.outputs = []
             cell.execution_count = None

@@ -64,6 +64,17 @@ class WarmKernel:
             self.kc.start_channels()
             await self.kc.wait_for_ready(timeout=120)
 
+    def start(self, cwd: Path, preload: tuple[str, ...] = ()) -> None:
+        """Start the kernel now and import the modules ``preload`` in it (without binding a name
+        in its namespace), so the first step finds its imports done."""
+        async def start() -> None:
+            await self._ready(cwd)
+            if preload:
+                code = "; ".join(f"__import__({name!r})" for name in preload)
+                await self.kc.execute_interactive(code, silent=True, store_history=False, timeout=120,
+                                                  output_hook=lambda msg: None)
+        self.loop.run_until_complete(start())
+
     async def _reset(self) -> None:
         reply = await self.kc.execute_interactive("%reset -f", store_history=False, timeout=30,
                                                   output_hook=lambda msg: None)

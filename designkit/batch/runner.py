@@ -31,9 +31,15 @@ from ..core.errors import UsageError
 from ..core.files import write_text_atomic
 from ..core.loader import load_design
 from ..core.steps import STEPS, Step, StepFailure, get_step
+from ..outputs.assemble import preload as preload_outputs
+from ..outputs.assemble import write_outputs
 from ..outputs.checked import save_checked
 from .kernels import KernelPool, PoolClosed
 from .progress import RunEvents
+
+# What every step notebook imports (the step session, its forms, the check result it reads back):
+# imported in each worker's kernel as it starts.
+STEP_IMPORTS = ("designkit.jupyter.notebook", "designkit.jupyter.forms", "designkit.rules")
 
 
 def notebooks_dir() -> Path:
@@ -84,20 +90,17 @@ class RunSummary:
 
 
 def parameterized(path: Path, parameters: dict):
-    """The notebook at ``path`` with a cell assigning ``parameters`` after its parameters cell.
+    """The notebook at ``path`` with Papermill's injected-parameters cell after its parameters cell.
 
-    What Papermill's ``parameterize_notebook`` does for a Python kernel, written out: importing
-    Papermill for it costs the run about a second, and the step notebooks are all ours.
+    Papermill's own ``parameterize_notebook``: the step notebooks stay runnable by the
+    ``papermill`` command line, and the injected cell is the one Papermill users know.
     """
-    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
-    nb = nbformat.read(path, as_version=4)
-    source = "# Parameters\n" + "".join(f"{name} = {value!r}\n" for name, value in parameters.items())
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["tags"] = ["injected-parameters"]
-    after = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", ())), 0)
-    nb.cells.insert(after, cell)
-    return nb
+    # load_notebook_node adds the metadata (tags, papermill) parameterize_notebook expects
+    return parameterize_notebook(load_notebook_node(str(path)), parameters, kernel_name="python3",
+                                 language="python")
 
 
 class Runner:
@@ -175,17 +178,28 @@ class Runner:
         return record
 
     def _worker(self, todo: queue.Queue, done: queue.Queue) -> None:
-        """Run steps from ``todo`` until a None arrives, keeping one kernel warm between them."""
+        """Run steps from ``todo`` until a None arrives, keeping one kernel warm between them.
+
+        The worker starts its kernel before the first step is queued (while the runner checks
+        the design), with the step session's imports already done in it."""
         kernel = None
         try:
+            kernel = self.kernels.new()
+            try:
+                kernel.start(self.output_dir / "notebooks", preload=STEP_IMPORTS)
+            except PoolClosed:
+                raise
+            except Exception:  # the first step starts a kernel again and reports what fails
+                kernel.retire()
+                kernel = None
             while (step := todo.get()) is not None:
+                if kernel is not None and self.fresh_kernels and kernel.steps:
+                    kernel.retire()
+                    kernel = None
+                kernel = kernel or self.kernels.new()
                 with self._start_lock:
                     if self.interrupted.is_set():
                         return
-                    if kernel is not None and self.fresh_kernels:
-                        kernel.retire()
-                        kernel = None
-                    kernel = kernel or self.kernels.new()
                     self.events.step_started(step)
                 record = self.run_step(step, kernel)
                 if record.status != "ok":  # never reuse a kernel after a failure
@@ -203,14 +217,12 @@ class Runner:
     def run(self) -> RunSummary:
         from ..rules import run_checks
 
-        document = load_design(self.design_path)  # bad input fails here, before any kernel starts
-        result = run_checks(document)
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        summary = RunSummary(self.design_path, self.output_dir)
         started = time.perf_counter()
+        document = load_design(self.design_path)  # bad input fails here, before any kernel starts
+        (self.output_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+        summary = RunSummary(self.design_path, self.output_dir)
         logging.getLogger("traitlets").setLevel(logging.ERROR)
         self.kernels = KernelPool()
-        self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
         previous = _install_sigterm()
         todo: queue.Queue = queue.Queue()
         done: queue.Queue = queue.Queue()
@@ -219,7 +231,7 @@ class Runner:
                    for i in range(min(self.jobs, max(1, len(self.design_steps))))]
         self.events.run_started(self.design_steps + ([self.report_step] if self.report_step else []),
                                 self.notebooks)
-        for worker in workers:
+        for worker in workers:  # their kernels start while the design is checked
             worker.start()
 
         def collect(count: int) -> None:
@@ -232,6 +244,8 @@ class Runner:
                         continue
 
         try:
+            result = run_checks(document)
+            self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
             for step in self.design_steps:
                 todo.put(step)
             collect(len(self.design_steps))
@@ -239,6 +253,7 @@ class Runner:
             self._write_status(summary)
             if self.report_step is not None:  # last: it shows the checklist with the others' failures
                 todo.put(self.report_step)
+                preload_outputs()  # on the core the report notebook leaves free
                 collect(1)
         except KeyboardInterrupt:
             with self._start_lock:
@@ -258,8 +273,6 @@ class Runner:
                 signal.signal(signal.SIGTERM, previous)
         self._write_status(summary)
         if not summary.interrupted:
-            from ..outputs.assemble import write_outputs
-
             summary.outputs = write_outputs(document, self.output_dir, result=result,
                                             step_failures=summary.failures)
         summary.seconds = round(time.perf_counter() - started, 2)
@@ -284,6 +297,15 @@ def _install_sigterm():
 
 
 def run_design(design: str | Path, output_dir: str | Path, *, events: RunEvents | None = None,
-               **options) -> RunSummary:
-    """Run the batch (see Runner for the options) and return what happened."""
-    return Runner(Path(design), Path(output_dir), events=events, **options).run()
+               force: bool = False, **options) -> RunSummary:
+    """Run the batch (see Runner for the options) and return what happened.
+
+    The output folder is held for the run (a second run into it is refused), the design and
+    files designkit did not write there are never overwritten (unless ``force``), and what the
+    last run wrote is cleared first: see ``designkit.core.output_guard``.
+    """
+    from ..core.output_guard import run_outputs
+
+    runner = Runner(Path(design), Path(output_dir), events=events, **options)
+    with run_outputs(runner.output_dir, runner.design_path, force=force):
+        return runner.run()

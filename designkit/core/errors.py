@@ -57,8 +57,9 @@ class DesignKitError(Exception):
 class DesignFileError(DesignKitError):
     """A design file could not be loaded; ``problems`` says where and how to fix each part."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, more: int = 0):
         self.problems = list(problems)
+        self.more = more  # problems found beyond those listed (a file with a million of them)
         super().__init__(self.format())
 
     @classmethod
@@ -69,6 +70,8 @@ class DesignFileError(DesignKitError):
     def format(self) -> str:
         head = ("1 problem" if len(self.problems) == 1 else f"{len(self.problems)} problems")
         body = "\n".join(p.format() for p in self.problems)
+        if self.more:
+            return f"{body}\n({head} shown and {self.more:,} more; nothing was changed)"
         return f"{body}\n({head}; nothing was changed)" if len(self.problems) > 1 else body
 
 

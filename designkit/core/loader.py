@@ -4,8 +4,12 @@ The YAML is read event by event (libyaml when available) into plain Python data,
 the line of every key and list item. Doing it ourselves, rather than ``yaml.safe_load``, gives
 three guarantees in one linear pass: no tag can construct a Python object (only the core YAML
 tags are accepted), an alias bomb is refused before it expands, and deep nesting is refused
-before anything recurses. The data is then validated by the pydantic model; each validation
-error becomes one Problem naming file, line, key path and the fix.
+before anything recurses. Plain scalars are resolved by the YAML 1.2 core schema
+(:func:`resolve_plain`), not PyYAML's YAML 1.1 rules: ``NO``, ``yes``, ``on``, ``1:30`` and
+``1_000`` stay text (a country code list ``[SE, NO, DK]`` is three strings). A file holds one
+YAML document; a second one is an error, not silently the design. The data is then validated
+by the pydantic model; each validation error becomes one Problem naming file, line, key path
+and the fix (the first ``MAX_PROBLEMS`` of them, then how many more).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ import contextlib
 import difflib
 import gc
 import hashlib
+import os
+import re
+import stat
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +43,45 @@ MAX_NODES = 5_000_000             # total nodes after alias expansion (billion-l
 MAX_PROBLEMS = 50                 # report this many validation problems at most
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
+
+# The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), plus the
+# ISO date/timestamp form YAML 1.1 had (``date: 2024-05-01``), which no text is mistaken for.
+_CORE_RULES = [
+    ("null", re.compile(r"(?:~|null|Null|NULL|)\Z")),
+    ("bool", re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")),
+    ("int", re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")),
+    ("float", re.compile(r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z")),
+    ("timestamp", re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}"
+                 r":[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?\Z")),
+]
+
+
+def resolve_plain(text: str) -> tuple[str, Any]:
+    """A plain (unquoted) scalar's tag name and value under the YAML 1.2 core schema."""
+    first = text[:1]
+    if first and not (first.isdigit() or first in "-+.~nNtTfF"):
+        return "str", text  # most text: no rule can match, skip the patterns
+    for name, pattern in _CORE_RULES:
+        if pattern.match(text):
+            if name == "null":
+                return name, None
+            if name == "bool":
+                return name, text.lower() == "true"
+            if name == "int":
+                if text.startswith(("0o", "0x")):
+                    return name, int(text[2:], 8 if text[1] == "o" else 16)
+                return name, int(text, 10)
+            if name == "float":
+                lowered = text.lower()
+                if lowered.endswith((".inf", ".nan")):
+                    return name, float(lowered.replace(".", ""))
+                return name, float(text)
+            return name, None  # timestamp: constructed by PyYAML below
+    return "str", text
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
-_MERGE = _CORE + "merge"
 
 
 @dataclass
@@ -98,7 +139,13 @@ def read_text(path: str | Path, *, what: str = "design file") -> tuple[str, byte
             inside = p / "design.yaml"
             hint = f"give the file itself, e.g. {inside}" if inside.exists() else "give the path of a YAML file"
             raise DesignFileError.single(shown, f"is a directory, not a {what}", fix=hint)
-        size = p.stat().st_size
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):  # a device (/dev/zero), a FIFO (would hang), a socket
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                    "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
+            raise DesignFileError.single(shown, f"is {kind}, not a regular file",
+                                         fix=f"save the {what} as a file and give its path")
+        size = info.st_size
     except FileNotFoundError:
         raise DesignFileError.single(
             shown, "no such file",
@@ -112,9 +159,16 @@ def read_text(path: str | Path, *, what: str = "design file") -> tuple[str, byte
             shown, f"is {size / 1e6:.0f} MB; a {what} is at most {MAX_BYTES // 2**20} MiB",
             fix="split the file, or check that this is the file you meant")
     try:
-        raw = p.read_bytes()
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, open does not hang.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # a cap, whatever size the file claimed
     except OSError as exc:
         raise DesignFileError.single(shown, f"cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise DesignFileError.single(
+            shown, f"is more than {MAX_BYTES // 2**20} MiB; a {what} is at most that",
+            fix="split the file, or check that this is the file you meant")
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise DesignFileError.single(
@@ -227,6 +281,8 @@ class _Builder:
         self.result: Any = None
         self.lines: dict[KeyPath, int] = {(): 1}
         self.plain: dict[str, Any] = {}   # plain scalar text -> value, for this document only
+        self.documents = 0
+        self.first_document_line = 1
 
     def path(self) -> KeyPath:
         if not self.stack:
@@ -252,7 +308,15 @@ class _Builder:
     def feed(self, ev) -> None:
         kind = ev.__class__
         line = ev.start_mark.line + 1 if ev.start_mark else 0
-        if kind is yaml.ScalarEvent:  # by far the most common event: keep this path short
+        if kind is yaml.DocumentStartEvent:
+            self.documents += 1
+            if self.documents > 1:
+                self._fail(f"a second YAML document starts here (after the one at line "
+                           f"{self.first_document_line}); a file holds one document", line,
+                           fix="remove the `---` line and what follows it, or move that part "
+                               "to a file of its own", key_path=())
+            self.first_document_line = line
+        elif kind is yaml.ScalarEvent:  # by far the most common event: keep this path short
             self.count += 1
             if self.count > MAX_NODES:
                 self._bump(0, line)
@@ -297,10 +361,18 @@ class _Builder:
             cached = self.plain.get(ev.value, _MISSING)
             if cached is not _MISSING:
                 return cached
-        if tag is None or tag == "!":
-            tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-        if tag == _MERGE and self.stack and self.stack[-1].kind == "map" and self.stack[-1].key is _NO_KEY:
-            return _MergeKey
+        if tag == "!":  # the non-specific tag: text
+            return ev.value
+        if tag is None:
+            if ev.value == "<<" and self.stack and self.stack[-1].kind == "map" \
+                    and self.stack[-1].key is _NO_KEY:
+                return _MergeKey
+            name, value = resolve_plain(ev.value)
+            if name != "timestamp":
+                if len(ev.value) <= 40 and len(self.plain) < 100_000:
+                    self.plain[ev.value] = value
+                return value
+            tag = _CORE + name
         if tag not in _ALLOWED_TAGS:
             self._fail(f"YAML tag {tag} is not allowed in a design file", line,
                        fix="remove the tag; write plain YAML values")
@@ -408,9 +480,13 @@ def validate_data(data: dict, document: DesignDocument) -> Design:
     try:
         return Design.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems = [_problem(err, document) for err in exc.errors(include_url=False)]
+        errors = exc.errors(include_url=False)
+        if len(errors) > MAX_PROBLEMS:  # explain the first few only (a million unknown keys)
+            located = sorted(((document.line_of(tuple(e["loc"])) or 0, i) for i, e in enumerate(errors)))
+            errors = [errors[i] for _, i in located[:MAX_PROBLEMS]]
+        problems = [_problem(err, document) for err in errors]
         problems.sort(key=lambda p: (p.line or 0, p.key_path))
-        raise DesignFileError(problems[:MAX_PROBLEMS]) from None
+        raise DesignFileError(problems, more=exc.error_count() - len(problems)) from None
 
 
 def _kind(value: Any) -> str:
@@ -460,6 +536,9 @@ def _problem(err: dict, document: DesignDocument) -> Problem:
     elif kind in ("float_type", "float_parsing"):
         message = f"expected a number, got {_kind(value)} {_short(value)}"
         fix = "write a number such as 0.5"
+    elif kind == "finite_number":
+        message = f"expected a finite number, got {_short(value)}"
+        fix = "write a number such as 100; for no bound leave the key out (.nan and .inf are not numbers a database stores)"
     elif kind in ("bool_type", "bool_parsing"):
         message = f"expected true or false, got {_short(value)}"
         fix = "write true or false"

@@ -64,10 +64,11 @@ SENSITIVE_CLASSES = frozenset({"confidential", "pii", "credential", "secret"})
 
 
 class Section(BaseModel):
-    """Base of every part of the design: unknown keys are refused, values are checked on set."""
+    """Base of every part of the design: unknown keys are refused, values are checked on set,
+    and a number is finite (``.nan``/``.inf`` would become DDL no database accepts)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True,
-                              defer_build=True)
+                              allow_inf_nan=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- scope
@@ -402,6 +403,9 @@ class Endpoint(Section):
     writes: list[Name] = Field(default_factory=list, description="Entities this endpoint creates or changes.")
     reads: list[Name] = Field(default_factory=list)
     handler: Name | None = Field(None, description="services.components name that handles it.")
+    peak_rps: float | None = Field(
+        None, ge=0, description="Expected peak requests per second on this endpoint (else the capacity model "
+                                "uses performance.capacity.peak_rps as an upper bound).")
     audit: AuditField = None
     admin: bool = False
     deprecated: bool = False
@@ -662,6 +666,9 @@ class Dependency(Section):
     version: Text | None = None
     integration: Name | None = Field(None, description="scope.integration_points name it talks to.")
     idempotent_calls: bool | None = Field(None, description="Whether calls to it are safe to repeat.")
+    availability: float | None = Field(
+        None, gt=0, le=100, description="Its availability in percent (99.95), from its SLA or history; "
+                                        "the capacity model multiplies serial dependencies against the target.")
 
 
 class Services(Section):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Hit, check
-from .context import pair, strip_list
+from .context import strip_list
 
 
 def _name(ep) -> str:
@@ -161,8 +161,7 @@ def unknown_fields_rejected(ctx):
 
 def _response_pairs(ctx):
     for p in ctx.endpoint_pairs:
-        matched = pair(p.old.responses, p.new.responses, lambda r: r.status)
-        yield p, matched
+        yield p, p.responses
 
 
 @check("DIFF011", "success-status-removed", "breaking", area="responses")
@@ -217,7 +216,7 @@ def response_shape_changed(ctx):
     """
     for p in ctx.endpoint_pairs:
         pairs = [((*p.old_path, "request"), (*p.new_path, "request"), "request", p.old.request, p.new.request)]
-        for i, r, j, s in pair(p.old.responses, p.new.responses, lambda r: r.status).both:
+        for i, r, j, s in p.responses.both:
             pairs.append(((*p.old_path, "responses", i), (*p.new_path, "responses", j), f"response {r.status}", r, s))
         for okp, nkp, what, o, n in pairs:
             if o is None or n is None or not o.schema_ or not n.schema_:

@@ -346,3 +346,48 @@ def secret_rotation_dropped(ctx):
     for o, n, okp, nkp in ctx.iter_named(lambda d: d.security.secrets, ("security", "secrets")):
         if is_stated(o.rotation) and not is_stated(n.rotation):
             yield Hit(f"secret {n.name} is no longer rotated (was: {o.rotation})", old=(*okp, "rotation"), new=nkp)
+
+
+# --------------------------------------------------------------------------- encryption
+
+
+_WIRE = {"mtls": 2, "tls": 1, "none": 0}
+
+
+@check("DIFF119", "encryption-in-transit-weakened", "breaking", area="security")
+def encryption_in_transit_weakened(ctx):
+    """Data on the wire is less protected than before (TLS dropped, mTLS to TLS, an older TLS version).
+
+    Why: whoever sits on the network path (a shared cluster, a peered VPC, a proxy) can now read
+    or alter requests, tokens and personal data.
+    Fix: keep TLS (mTLS where it was) on that side, and the minimum version at 1.3 where it was.
+    """
+    o, n = ctx.old.security.transport, ctx.new.security.transport
+    at = ("security", "transport")
+    if o is None:
+        return
+    for side in ("external", "internal"):
+        a, b = getattr(o, side), getattr(n, side) if n else None
+        if a and a != "none" and (b is None or _WIRE[b] < _WIRE[a]):
+            yield Hit(f"{side} traffic: {a} became {b or 'unstated'}", old=(*at, side),
+                      new=(*at, side) if b else (at if n else ("security",)))
+    if o.min_tls_version and n and n.min_tls_version and n.min_tls_version < o.min_tls_version:
+        yield Hit(f"minimum TLS version lowered from {o.min_tls_version} to {n.min_tls_version}",
+                  old=(*at, "min_tls_version"), new=(*at, "min_tls_version"))
+
+
+@check("DIFF120", "encryption-at-rest-removed", "breaking", area="persistence")
+def encryption_at_rest_removed(ctx):
+    """A store that encrypted its data at rest no longer says it does.
+
+    Why: disks, snapshots and backups now hold the data in the clear; a lost backup is a breach.
+    Fix: keep `encryption_at_rest` (e.g. AES-256 with KMS-managed keys) on the store.
+    """
+    for o, n, okp, nkp in ctx.iter_named(lambda d: d.persistence.stores, ("persistence", "stores")):
+        if _encrypted(o.encryption_at_rest) and not _encrypted(n.encryption_at_rest):
+            yield Hit(f"store {n.name}: encryption at rest removed (was: {o.encryption_at_rest})",
+                      old=(*okp, "encryption_at_rest"), new=(*nkp, "encryption_at_rest") if n.encryption_at_rest else nkp)
+
+
+def _encrypted(text: str | None) -> bool:
+    return is_stated(text) and text.strip().lower().rstrip(".") not in ("none", "unencrypted", "not encrypted")

@@ -92,6 +92,11 @@ class EndpointPair:
     def label(self) -> str:
         return self.new.route if self.moved else self.old.route
 
+    @cached_property
+    def responses(self) -> Pairing:
+        """The two response lists matched by status."""
+        return pair(self.old.responses, self.new.responses, lambda r: r.status)
+
 
 @dataclass
 class FieldPair:
@@ -239,7 +244,7 @@ class DiffContext:
             out += _pair_params(p)
             out += self._body(f"the request body of {p.label}", "input", p.old.request, p.new.request,
                               (*p.old_path, "request"), (*p.new_path, "request"))
-            for i, r, j, s in pair(p.old.responses, p.new.responses, lambda r: r.status).both:
+            for i, r, j, s in p.responses.both:
                 out += self._body(f"the {r.status} response of {p.label}", "output", r, s,
                                   (*p.old_path, "responses", i), (*p.new_path, "responses", j))
         for i, o, j, n in pair(self.old.api.channels, self.new.api.channels, lambda c: c.name).both:
@@ -270,9 +275,14 @@ class DiffContext:
         return list(body.fields), (*kp, "fields")
 
     # ---------------------------------------------------------------- persistence
-    def _columns(self, design, ti: int, table) -> tuple[list, KeyPath]:
+    def _columns(self, which: str, ti: int, table) -> tuple[list, KeyPath]:
         if table.entity:
-            for i, e in enumerate(design.data_model.entities):
+            entities = self.old_schemas if which == "old" else self.new_schemas
+            at, e = entities.get(table.entity, (None, None))
+            if at is not None and at[0] == "data_model":
+                return list(e.fields), (*at, "fields")
+            design = self.old if which == "old" else self.new
+            for i, e in enumerate(design.data_model.entities):   # an api.schemas entry shares its name
                 if e.name == table.entity:
                     return list(e.fields), ("data_model", "entities", i, "fields")
             return [], ("persistence", "tables", ti, "entity")
@@ -286,8 +296,8 @@ class DiffContext:
     def column_pairs(self) -> list[ColumnPair]:
         out = []
         for ti, o, tj, n in self.tables.both:
-            old_cols, old_at = self._columns(self.old, ti, o)
-            new_cols, new_at = self._columns(self.new, tj, n)
+            old_cols, old_at = self._columns("old", ti, o)
+            new_cols, new_at = self._columns("new", tj, n)
             matched = pair(old_cols, new_cols, lambda c: c.name)
             out += [ColumnPair(n.name, a, b, (*old_at, i), (*new_at, j)) for i, a, j, b in matched.both]
             out += [ColumnPair(n.name, a, None, (*old_at, i), None) for i, a in matched.removed]

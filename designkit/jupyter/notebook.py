@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, SVG, Markdown, display
 
 from ..core.findings import Finding
 from ..core.loader import DesignDocument, load_design
@@ -81,6 +81,8 @@ class StepSession:
         for name, frame in tables.step_tables(self.step.id, self.design).items():
             display(Markdown(f"**{name}** ({len(frame)})"))
             self._show(f"table:{name}", frame if len(frame) else Markdown("_none yet_"))
+        for name, svg in tables.step_figures(self.step.id, self.design).items():
+            self._show(f"figure:{name}", SVG(svg))
 
     def findings_table(self):
         """This step's findings as a styled table (or a line saying there are none)."""
@@ -112,6 +114,9 @@ class StepSession:
             key = f"table:{name}"
             if key in self._handles:
                 self._handles[key].update(frame if len(frame) else Markdown("_none yet_"))
+        for name, svg in tables.step_figures(self.step.id, self.design).items():
+            if f"figure:{name}" in self._handles:
+                self._handles[f"figure:{name}"].update(SVG(svg))
         if "findings" in self._handles:
             self._handles["findings"].update(self.findings_table())
 

@@ -288,9 +288,31 @@ STEP_TABLES: dict[str, Callable[[Design], Tables]] = {
 }
 
 
+def capacity_frames(step_id: str, design: Design) -> Tables:
+    """The capacity model's tables that belong to this step (performance, reliability), by title."""
+    if step_id not in ("performance", "reliability"):
+        return {}
+    from ..capacity import capacity_model, capacity_tables
+
+    # the capacity rows carry "not stated" instead of None: nothing to fill
+    return {t.title: pd.DataFrame(t.rows, columns=t.columns)
+            for t in capacity_tables(capacity_model(design)) if t.step == step_id}
+
+
 def step_tables(step_id: str, design: Design) -> Tables:
-    """The tables of one step's part of the design, by title."""
-    return STEP_TABLES[step_id](design)
+    """The tables of one step's part of the design, by title (with the capacity model's, where they belong)."""
+    return STEP_TABLES[step_id](design) | capacity_frames(step_id, design)
+
+
+def step_figures(step_id: str, design: Design) -> dict[str, str]:
+    """SVG charts of this step, by title: the latency budget in the reliability step."""
+    if step_id != "reliability":
+        return {}
+    from ..capacity import capacity_model
+    from ..outputs.capacity_plot import latency_budget_svg
+
+    svg = latency_budget_svg(capacity_model(design))
+    return {"latency budget": svg} if svg else {}
 
 
 FINDING_COLUMNS = ["severity", "code", "name", "where", "line", "message", "fix", "risk", "waived"]

@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..core.files import write_text_atomic
 from ..core.loader import DesignDocument
+from ..core.output_guard import OutputGuard
 from ..core.steps import StepFailure
 from ..core.yamlout import dump_yaml
 from .spec import build_spec
@@ -27,6 +27,20 @@ def spec_yaml(document: DesignDocument, checklist: list) -> str:
               "# Edit the design file, not this file.\n")
     body = dump_yaml(build_spec(design, checklist))
     return header + body
+
+
+def preload() -> None:
+    """Import what ``write_outputs`` needs (half a second: Jinja, SQLAlchemy and its dialects), so
+    that a run can pay for it while its last notebook runs instead of after."""
+    import importlib
+
+    for name in ("jinja2", "sqlalchemy", "sqlalchemy.dialects.postgresql", "sqlalchemy.dialects.sqlite",
+                 f"{__package__}.checklist", f"{__package__}.report", f"{__package__}.exporters",
+                 f"{__package__}.exporters.diagrams"):
+        importlib.import_module(name)
+    from .report import _env
+
+    _env().get_template("report.html.j2")  # compiled once per process
 
 
 def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
@@ -44,17 +58,21 @@ def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
     out = Path(output_dir)
     failures = list(step_failures)
     items = evaluate_checklist(document, result, step_failures=failures)
-    written = {
-        "spec": write_text_atomic(out / "spec.yaml", spec_yaml(document, items)),
-        "checklist": write_text_atomic(out / "checklist.md",
-                                       render_checklist_md(document, result, items, step_failures=failures)),
-        "report": write_text_atomic(out / "report.html", render_report_html(
+    texts = {
+        "spec": (out / "spec.yaml", spec_yaml(document, items)),
+        "checklist": (out / "checklist.md",
+                      render_checklist_md(document, result, items, step_failures=failures)),
+        "report": (out / "report.html", render_report_html(
             document, result, items, step_failures=failures, diagrams=build_diagrams(document.design))),
-        "findings": write_text_atomic(out / "findings.json", json.dumps(
+        "findings": (out / "findings.json", json.dumps(
             {"design": str(document.path), "findings": [f.as_dict() for f in result.findings],
              "step_failures": [f.as_dict() for f in failures]}, indent=2, default=str)),
     }
+    # Never over the design, nor over a file designkit did not write (core/output_guard.py).
+    guard = OutputGuard(out, protect=[document.path], by="run")
+    guard.write_many(dict(texts.values()))
+    written = {name: path for name, (path, _) in texts.items()}
     if artifacts:
-        for path in write_artifacts(document, out / "artifacts"):
+        for path in write_artifacts(document, out / "artifacts", guard=guard):
             written[f"artifact:{path.relative_to(out).as_posix()}"] = path
     return written

@@ -27,3 +27,16 @@ def check_design(path: str | Path, *, fmt: str = "text", fail_on: str = "error")
     result = run_checks(document)
     text = {"text": format_text, "json": format_json, "sarif": format_sarif}[fmt](document, result)
     return text, EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK
+
+
+def check_design_to(path: str | Path, output: str | Path, *, fmt: str = "text", fail_on: str = "error",
+                    force: bool = False) -> int:
+    """``check -o``: the report goes to ``output``, never over the design or a file designkit did
+    not write (unless ``force``; the design never); refused before the work. Returns the exit code."""
+    from ..core.output_guard import OutputGuard, guarded_write
+
+    output = Path(output)
+    OutputGuard(output.parent, protect=[path], force=force).check(output)
+    text, code = check_design(path, fmt=fmt, fail_on=fail_on)
+    guarded_write(output, text, protect=[path], force=force, by="check")
+    return code

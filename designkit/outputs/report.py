@@ -7,11 +7,13 @@ mermaid script inline.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
 from ..core.steps import STEPS, get_step
+from ..core.terminal import terminal_safe
 
 TOOL_URI = "https://pypi.org/project/designkit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -51,7 +53,8 @@ def format_text(document, result) -> str:
     lines.append(f"{document.path}: {total} finding{'' if total == 1 else 's'}: "
                  f"{c['errors']} errors, {c['warnings']} warnings, {c['info']} info, "
                  f"{c['waived']} waived (tier {tier}, {len(result.waivers)} waivers)")
-    return "\n".join(lines) + "\n"
+    # names and messages come from the design: no escape sequence reaches the terminal
+    return terminal_safe("\n".join(lines) + "\n")
 
 
 def format_json(document, result) -> str:
@@ -117,10 +120,10 @@ def format_sarif(document, result, *, uri: str | None = None) -> str:
 
 
 def _md(text: Any) -> str:
-    """User text made safe inside a Markdown table cell (no pipes, no raw HTML, one line)."""
-    s = str(text if text is not None else "")
-    s = s.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(s.split())
+    """User text made safe inside a Markdown table cell (no pipes, no raw HTML, no link, one line)."""
+    from .markdown import md_cell
+
+    return md_cell(text)
 
 
 _MARK = {"met": "[x]", "not met": "[ ]", "waived": "[~]"}
@@ -203,7 +206,8 @@ def _threats_md(document) -> list[str]:
 # --------------------------------------------------------------------------- report.html
 
 
-def _env():
+@functools.cache
+def _env():  # one environment per process, so each template is compiled once
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     return Environment(loader=PackageLoader(__package__, "templates"), undefined=StrictUndefined,
@@ -233,12 +237,18 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
 
     model = build_threat_model(document.design)
     steps = [(s, result.for_step(s.id)) for s in STEPS]
+    from ..capacity import capacity_model, capacity_tables
+    from .capacity_plot import latency_budget_svg
+
+    capacity = capacity_model(document.design)
+    budget_svg = latency_budget_svg(capacity)
     return _env().get_template("report.html.j2").render(
         threats=sorted_rows(model), threat_counts=model.counts(), dfd=dfd_mermaid(model.dfd),
         design=document.design, path=str(document.path), result=result, counts=result.counts(),
         items=items, failures=list(step_failures or []), steps=[(s, f) for s, f in steps if f],
         waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=_version(),
-        groups=("Response Checklist", "Validation"))
+        groups=("Response Checklist", "Validation"), capacity_tables=capacity_tables(capacity),
+        budget_svg=Markup(budget_svg) if budget_svg else "")
 
 
 __all__ = ["format_json", "format_sarif", "format_text", "render_checklist_md", "render_report_html",

@@ -251,8 +251,10 @@ registry = RuleRegistry()
 from . import (  # noqa: E402  (the modules define rules with base.rule; registered below)
     access,
     api,
+    capacity,
     data,
     events,
+    integrity,
     observability,
     performance,
     persistence,
@@ -268,8 +270,8 @@ from . import (  # noqa: E402  (the modules define rules with base.rule; registe
     waivers,
 )
 
-for _module in (sections, scope, data, api, events, security, access, privilege, secrets, services, persistence,
-                reliability, performance, observability, threats, validation, waivers):
+for _module in (sections, scope, data, integrity, api, events, security, access, privilege, secrets, services,
+                persistence, reliability, capacity, performance, observability, threats, validation, waivers):
     for _value in list(vars(_module).values()):
         if isinstance(_value, Rule):
             registry.register(_value)

@@ -291,6 +291,13 @@ class Context:
                 names.add(d.name)
         return names
 
+    @cached_property
+    def capacity(self):
+        """The capacity and failure model (request paths, latency budgets, availability chains)."""
+        from ..capacity import capacity_model
+
+        return capacity_model(self.design)
+
     # ---- persistence
     @cached_property
     def tables(self) -> dict[str, Any]:

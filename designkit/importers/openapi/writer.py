@@ -12,6 +12,7 @@ from typing import Any
 from ...core.errors import DesignFileError, ImportSourceError, Problem, UsageError
 from ...core.files import write_text_atomic
 from ...core.loader import DesignDocument, validate_data
+from ...core.output_guard import OutputGuard
 from ...core.yamlout import dump_yaml
 from .document import import_openapi_result
 from .result import GAP_SECTIONS, ImportResult
@@ -69,6 +70,9 @@ def write_design_from_openapi(source: str | Path, output: str | Path, *, name: s
                               force: bool = False) -> tuple[Path, int]:
     """Import ``source`` and write the design file; return its path and the number of gaps."""
     out = Path(output)
+    # --force replaces an earlier design, never the OpenAPI file being imported
+    OutputGuard(out.parent, protect=[source], force=True,
+                input_name="the OpenAPI file being imported").check(out)
     if out.exists() and not force:
         raise UsageError(f"{out} exists; nothing was written. Give another -o, or --force to "
                          "overwrite it")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import RegistryError, UsageError
-from ...core.files import write_text_atomic
+from ...core.output_guard import OutputGuard, output_error
 from ...core.yamlout import dump_yaml
 
 if TYPE_CHECKING:
@@ -43,17 +43,28 @@ class Exporter:
         """Render the artifact as ``{relative file name: text}``."""
         raise NotImplementedError
 
-    def export(self, document: DesignDocument | Design, output_path: str | Path,
-               **options: Any) -> list[Path]:
-        files = self.render(design_of(document), **options)
+    def export(self, document: DesignDocument | Design, output_path: str | Path, *,
+               guard: OutputGuard | None = None, force: bool = False, **options: Any) -> list[Path]:
+        """Write the rendered files; ``guard`` (or one made here) refuses to overwrite the design
+        or a file designkit did not write there, unless ``force``."""
         out = Path(output_path)
-        if self.single_file:
-            (text,) = files.values()
-            return [write_text_atomic(out, text)]
-        if out.exists() and not out.is_dir():
+        if not self.single_file and out.exists() and not out.is_dir():
             raise UsageError(f"{out}: the {self.kind} export writes a folder, and this is a file; "
                              "give a folder path with -o")
-        return [write_text_atomic(out / name, text) for name, text in files.items()]
+        folder = out.parent if self.single_file else out
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(folder, exc, what="create the output folder") from None
+        if guard is None:
+            source = getattr(document, "path", None)
+            guard = OutputGuard(folder, protect=[source] if source else [], force=force)
+        guard.check_all([out] if self.single_file else [])  # the design, before any rendering
+        files = self.render(design_of(document), **options)
+        if self.single_file:
+            (text,) = files.values()
+            return guard.write_many({out: text})
+        return guard.write_many({out / name: text for name, text in files.items()})
 
 
 class DocumentExporter(Exporter):
@@ -121,11 +132,13 @@ class ExporterRegistry:
 
 def export(kind: str, document: DesignDocument | Design, output_path: str | Path,
            **options: Any) -> list[Path]:
-    """Export one kind of artifact to ``output_path`` and return the files written."""
+    """Export one kind of artifact to ``output_path`` and return the files written
+    (``guard=``/``force=`` as in :meth:`Exporter.export`)."""
     return exporters.get(kind).export(document, output_path, **options)
 
 
-def write_artifacts(document: DesignDocument | Design, out_dir: str | Path) -> list[Path]:
+def write_artifacts(document: DesignDocument | Design, out_dir: str | Path, *,
+                    guard: OutputGuard | None = None) -> list[Path]:
     """Write every standard artifact into ``out_dir`` (the batch run calls this).
 
     ``openapi.yaml``, ``asyncapi.yaml`` when the design has channels or outbound webhooks,
@@ -135,15 +148,15 @@ def write_artifacts(document: DesignDocument | Design, out_dir: str | Path) -> l
     """
     out = Path(out_dir)
     written: list[Path] = []
-    written += export("openapi", document, out / "openapi.yaml")
+    written += export("openapi", document, out / "openapi.yaml", guard=guard)
     design = design_of(document)
     if design.api.channels or design.api.webhooks:
-        written += export("asyncapi", document, out / "asyncapi.yaml")
+        written += export("asyncapi", document, out / "asyncapi.yaml", guard=guard)
     for dialect in ("sqlite", "postgresql"):
-        written += export("sql", document, out / f"schema.{dialect}.sql", dialect=dialect)
-    written += export("diagrams", document, out)
-    written += export("adr", document, out / "adr")
-    written += export("otm", document, out / "threat-model.otm.json")
+        written += export("sql", document, out / f"schema.{dialect}.sql", dialect=dialect, guard=guard)
+    written += export("diagrams", document, out, guard=guard)
+    written += export("adr", document, out / "adr", guard=guard)
+    written += export("otm", document, out / "threat-model.otm.json", guard=guard)
     return written
 
 

@@ -6,27 +6,24 @@ for enums and numeric bounds, the primary key, foreign keys from the entity's re
 the indexes the table declares. Where the design keeps idempotency keys in a table it does not
 declare, a standard idempotency-key table is added. What cannot be built (a table with neither
 entity nor columns, an index on an unknown column) is left out with a ``--`` comment that says
-why, so a draft still yields DDL that applies.
+why, so a draft still yields DDL that applies. So is a name used twice (two fields, tables or
+indexes of one name, also after case folding): the second is left out with a note, never a
+traceback; ``designkit check`` reports each (INT001-INT003). Generated names longer than
+PostgreSQL's 63 bytes are shortened with a digest so they stay distinct (``core/sqlnames.py``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...core.errors import UsageError
 from ...core.model import RELATIONAL_STORE_KINDS, Design, Entity, EntityField
+from ...core.sqlnames import constraint_name, fold, index_name, pg_name, snake
 from . import Exporter
 
 DIALECTS = ("sqlite", "postgresql")
 _ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set-null": "SET NULL",
               "no-action": "NO ACTION"}
-
-
-def snake(name: str) -> str:
-    """``WebhookEvent`` -> ``webhook_event``."""
-    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
-    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "t"
 
 
 # PostgreSQL array element types: only items with a plain scalar column type. The rest (json,
@@ -96,13 +93,13 @@ def _bounds(table_name: str, field: EntityField, col, dialect: str = "postgresql
         return _array_bounds(table_name, field, col, dialect)
     if field.enum:
         checks.append(sa.CheckConstraint(col.in_(list(field.enum)),
-                                         name=f"ck_{table_name}_{field.name}_enum"[:63]))
+                                         name=constraint_name("ck", table_name, field.name, "enum")))
     if field.minimum is not None and field.type in ("integer", "number", "decimal"):
         checks.append(sa.CheckConstraint(col >= _num(field.minimum),
-                                         name=f"ck_{table_name}_{field.name}_min"[:63]))
+                                         name=constraint_name("ck", table_name, field.name, "min")))
     if field.maximum is not None and field.type in ("integer", "number", "decimal"):
         checks.append(sa.CheckConstraint(col <= _num(field.maximum),
-                                         name=f"ck_{table_name}_{field.name}_max"[:63]))
+                                         name=constraint_name("ck", table_name, field.name, "max")))
     return checks
 
 
@@ -120,10 +117,10 @@ def _array_bounds(table_name: str, field: EntityField, col, dialect: str) -> lis
     checks = []
     if field.min_items:
         checks.append(sa.CheckConstraint(count >= field.min_items,
-                                         name=f"ck_{table_name}_{field.name}_min_items"[:63]))
+                                         name=constraint_name("ck", table_name, field.name, "min_items")))
     if field.max_items is not None:
         checks.append(sa.CheckConstraint(count <= field.max_items,
-                                         name=f"ck_{table_name}_{field.name}_max_items"[:63]))
+                                         name=constraint_name("ck", table_name, field.name, "max_items")))
     return checks
 
 
@@ -143,6 +140,7 @@ class _Schema:
         self.metadata = sa.MetaData()
         self.notes: list[str] = []
         self.entity_table: dict[str, str] = {}   # entity name -> table name
+        self.index_names: set[str] = set()       # index names are unique across a schema
 
     def build(self) -> None:
         d = self.design
@@ -158,7 +156,12 @@ class _Schema:
             self.notes.append("persistence.tables is empty: one table per entity was derived "
                               "from the data model")
         chosen = []
+        seen: set[str] = set()
         for table in tables:
+            if fold(table.name) in seen:
+                self.notes.append(f"table {table.name}: skipped, a table of that name is already "
+                                  "defined (names ignore case in SQL)")
+                continue
             kind = stores.get(table.store) if table.store else None
             if kind is not None and kind not in RELATIONAL_STORE_KINDS:
                 continue           # a table in redis, dynamodb... is not SQL
@@ -171,6 +174,7 @@ class _Schema:
             if not entity.fields:
                 self.notes.append(f"table {table.name}: skipped, entity {entity.name} has no fields")
                 continue
+            seen.add(fold(table.name))
             chosen.append((table, entity))
             self.entity_table.setdefault(entity.name, table.name)
         for table, entity in chosen:
@@ -179,6 +183,7 @@ class _Schema:
 
     def _table(self, table, entity: Entity, derived: bool) -> None:
         sa = self.sa
+        entity = self._distinct_fields(table.name, entity)
         names = {f.name for f in entity.fields}
         pk = [c for c in entity.primary_key if c in names]
         for missing in set(entity.primary_key) - names:
@@ -199,7 +204,7 @@ class _Schema:
                 continue
             fks[rel.field] = sa.ForeignKey(f"{target_table}.{target.primary_key[0]}",
                                            ondelete=_ON_DELETE[rel.on_delete],
-                                           name=f"fk_{table.name}_{rel.field}"[:63])
+                                           name=constraint_name("fk", table.name, rel.field))
             if rel.kind == "one-to-one":
                 uniques_from_rel.add(rel.field)
         columns = []
@@ -221,9 +226,28 @@ class _Schema:
                 self.notes.append(f"index {index.name or i} on {table.name}: skipped, no column "
                                   + ", ".join(unknown))
                 continue
-            name = index.name or (("ux_" if index.unique else "ix_") + table.name + "_"
-                                  + "_".join(index.columns))
-            sa.Index(name[:63], *(t.c[c] for c in index.columns), unique=index.unique)
+            name = pg_name(index_name(table.name, list(index.columns), index.unique, index.name))
+            if fold(name) in self.index_names:
+                self.notes.append(f"index {name} on {table.name}: skipped, an index of that name "
+                                  "is already defined")
+                continue
+            self.index_names.add(fold(name))
+            sa.Index(name, *(t.c[c] for c in index.columns), unique=index.unique)
+
+    def _distinct_fields(self, table_name: str, entity: Entity) -> Entity:
+        """The entity with each column name once (SQLite: without case); a repeat gets a note."""
+        seen: set[str] = set()
+        keep = []
+        for f in entity.fields:
+            if fold(f.name) in seen:
+                self.notes.append(f"table {table_name}: column {f.name} skipped, a column of that "
+                                  "name is already defined")
+                continue
+            seen.add(fold(f.name))
+            keep.append(f)
+        if len(keep) == len(entity.fields):
+            return entity
+        return entity.model_copy(update={"fields": keep})
 
     def _idempotency_table(self) -> None:
         """Add the idempotency-key table the design relies on but does not declare."""
@@ -240,9 +264,10 @@ class _Schema:
                 elif not store and not p.idempotency:
                     wanted.append("idempotency_keys")
         for name in dict.fromkeys(wanted):
-            if name in self.metadata.tables or any(t.name == name for t in p.tables):
-                continue
             ident = snake(name)
+            if name in self.metadata.tables or ident in self.metadata.tables \
+                    or any(t.name == name for t in p.tables):
+                continue
             t = sa.Table(
                 ident, self.metadata,
                 sa.Column("key", sa.String(255), primary_key=True),
