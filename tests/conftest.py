@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,14 @@ EXAMPLES = sorted(ROOT.glob("examples/*/design.yaml"))
 GOOD_EXAMPLES = [p for p in EXAMPLES if p.parent.name != "incomplete-draft"]
 WEBHOOK = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def design(tmp_path: Path) -> Path:
+    """A copy of the webhook example in a tmp folder, for tests that edit a design."""
+    target = tmp_path / "design.yaml"
+    shutil.copyfile(WEBHOOK, target)
+    return target
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

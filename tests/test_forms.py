@@ -36,13 +36,6 @@ class FakeSession:
         self.refreshes += 1
 
 
-@pytest.fixture
-def design(tmp_path: Path) -> Path:
-    target = tmp_path / "design.yaml"
-    shutil.copyfile(EXAMPLE, target)
-    return target
-
-
 def endpoints_form(session):
     form = build_form(session)
     return form, form.dk_parts["Endpoints"], form.dk_saver

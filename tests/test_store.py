@@ -25,13 +25,6 @@ from designkit.core.store import Append, DesignEditor, Remove, Set, edit_design
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "webhook-ingestion" / "design.yaml"
 
 
-@pytest.fixture
-def design(tmp_path: Path) -> Path:
-    target = tmp_path / "design.yaml"
-    shutil.copyfile(EXAMPLE, target)
-    return target
-
-
 def changed_lines(before: str, after: str) -> list[str]:
     return [line for line in difflib.ndiff(before.splitlines(), after.splitlines())
             if line[:1] in "+-"]

@@ -19,13 +19,6 @@ from designkit.core.store import Append, DesignEditor, Set, edit_design
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "webhook-ingestion" / "design.yaml"
 
 
-@pytest.fixture
-def design(tmp_path: Path) -> Path:
-    target = tmp_path / "design.yaml"
-    shutil.copyfile(EXAMPLE, target)
-    return target
-
-
 APPENDER = """
 import sys
 from designkit.core.errors import StaleDesignError
