@@ -1,7 +1,7 @@
 """What the process benchmarks share: time one command as a fresh process, and its peak memory.
 
-``run_once`` starts the command, waits for it with ``os.wait4`` and returns the wall time and the
-child's peak resident memory (``ru_maxrss``). ``child_env`` is the environment the designkit
+``run_once`` starts the command through ``_spawn.py``, which waits for it with ``os.wait4``, and
+returns the wall time, the child's peak resident memory (``ru_maxrss``) and its CPU time. ``child_env`` is the environment the designkit
 children run in: as installed, Python writes bytecode (and designkit its compiled model cache,
 ``designkit/core/compiled.py``) on the first run, which each benchmark makes untimed; pass
 ``bytecode=False`` to measure a machine that sets ``PYTHONDONTWRITEBYTECODE`` instead.
@@ -9,14 +9,16 @@ children run in: as installed, Python writes bytecode (and designkit its compile
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
-import time
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SPAWN = Path(__file__).resolve().parent / "_spawn.py"
 
 
 def child_env(bytecode: bool = True) -> dict[str, str]:
@@ -32,20 +34,26 @@ def run_once(cmd: Sequence[str], *, env: dict[str, str] | None = None,
              cwd: Path | None = None, ok: Sequence[int] = (0, 1)) -> tuple[float, float, float]:
     """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one run of ``cmd``.
 
+    The command is started by ``bench/_spawn.py``, a minimal Python that times it and reads its
+    ``os.wait4`` usage, so the benchmark's own memory is not counted in the command's peak.
     Raises SystemExit if it exits with a code outside ``ok``. CPU time is the figure a busy
     machine disturbs least: wall time grows with the load, CPU time much less.
     """
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    read, write = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-S", str(SPAWN), str(write), *map(str, cmd)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd,
+                            pass_fds=(write,))
+    os.close(write)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in ok:
-        raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime   # maxrss: KiB on Linux
+    proc.wait()
+    with os.fdopen(read, "rb") as fh:
+        report = fh.read()
+    if proc.returncode or not report:
+        raise SystemExit(f"could not time {' '.join(map(str, cmd))}:\n{err[-2000:]}")
+    wall, peak, cpu, code = json.loads(report)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(map(str, cmd))} exited {code}:\n{err[-2000:]}")
+    return wall, peak, cpu
 
 
 def summary(walls: list[float], peaks: list[float], cpus: list[float]) -> dict[str, float]:

@@ -40,14 +40,17 @@ def _prebuilt() -> list[type[pydantic.BaseModel]]:
     """The models whose validators validating a design runs: the design itself, the audit scope
     a validator of its own (``model._flag_or_scope``) validates, and every model a field's
     ``default_factory`` makes (a section missing from the file is built by calling its class)."""
-    out = [model.Design, model.AuditScope]
+    wanted = {model.Design, model.AuditScope}
     for cls in vars(model).values():
         if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel):
             for info in cls.model_fields.values():
                 made = info.default_factory
-                if isinstance(made, type) and issubclass(made, pydantic.BaseModel) and made not in out:
-                    out.append(made)
-    return out
+                if isinstance(made, type) and issubclass(made, pydantic.BaseModel):
+                    wanted.add(made)
+    # In the order the module defines them, the design last: a model is built after the models
+    # it holds, so pydantic reuses their schemas instead of generating them again.
+    return [cls for cls in vars(model).values()
+            if isinstance(cls, type) and cls in wanted and cls is not model.Design] + [model.Design]
 
 
 def _cache_path() -> Path | None:
