@@ -27,7 +27,8 @@ from ...core.durations import parse_duration
 from ...core.loader import gc_paused
 from ...core.model import AuthScheme, Channel, Design, Webhook
 from . import DocumentExporter
-from .openapi import component_schemas, field_schema, info_object, object_schema, schema_key
+from .openapi import component_schemas
+from .schemas import field_schema, info_object, object_schema, schema_key
 
 ASYNCAPI_VERSION = "3.0.0"
 KAFKA_BINDING = "0.5.0"
