@@ -18,7 +18,8 @@ Tables = dict[str, pd.DataFrame]
 
 def _frame(rows: Iterable[dict], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=columns)
-    return frame.fillna("") if len(frame) else frame
+    # as objects first: a blank in a numeric column is text, which pandas will not fill into floats
+    return frame.astype(object).fillna("") if len(frame) else frame
 
 
 def _join(items: Iterable) -> str:
