@@ -20,7 +20,8 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 from ..errors import EditError
-from ..loader import KeyPath, format_key_path, model_fields_at
+from ..keypath import KeyPath, format_key_path
+from ..problems import model_fields_at
 from .edits import Append, Edit, Set, to_plain
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from ...core.errors import DesignFileError, ImportSourceError, Problem, UsageError
 from ...core.files import write_text_atomic
-from ...core.loader import DesignDocument, validate_data
+from ...core.loader import DesignDocument
 from ...core.output_guard import OutputGuard
+from ...core.problems import validate_data
 from ...core.yamlout import dump_yaml
 from .document import import_openapi_result
 from .result import GAP_SECTIONS, ImportResult
