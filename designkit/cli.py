@@ -23,6 +23,21 @@ def cli() -> None:
     """designkit: design a backend service step by step, then check it and build from it."""
 
 
+def _emit(text: str, output: Path | None, *, by: str, force: bool, protect=(), terminal: bool = False) -> None:
+    """Write ``text`` to ``output`` through the output guard (never over an input or a file
+    designkit did not write, unless --force), or print it; ``terminal`` text is made safe to show."""
+    if output:
+        from .core.output_guard import guarded_write
+
+        click.echo(f"wrote {guarded_write(output, text, protect=list(protect), force=force, by=by)}")
+        return
+    if terminal:
+        from .core.terminal import terminal_safe
+
+        text = terminal_safe(text)
+    click.echo(text, nl=False)
+
+
 # ---------------------------------------------------------------- new, schema (lead)
 
 
@@ -47,14 +62,7 @@ def schema(output: Path | None, force: bool) -> None:
     """Print the design file's JSON Schema (for editor autocompletion)."""
     from .core.schema import schema_text
 
-    text = schema_text()
-    if output:
-        from .core.output_guard import guarded_write
-
-        guarded_write(output, text, force=force, by="schema")
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(text, nl=False)
+    _emit(schema_text(), output, by="schema", force=force)
 
 
 # ---------------------------------------------------------------- run (lead)
@@ -226,12 +234,7 @@ def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None, force:
     from .diff import diff_report
 
     text, code = diff_report(old, new, fmt=fmt, fail_on=fail_on)
-    if output:
-        from .core.output_guard import guarded_write
-
-        guarded_write(output, text, protect=[old, new], force=force, by="diff")
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, by="diff", force=force, protect=[old, new])
     sys.exit(code)
 
 
@@ -248,8 +251,6 @@ def diff(old: str, new: str, fmt: str, fail_on: str, output: Path | None, force:
 def threats(design: Path, fmt: str, output: Path | None, force: bool) -> None:
     """List DESIGN's threat model: STRIDE threats per element and flow, what mitigates each, what is missing."""
     from .core.loader import load_design
-    from .core.output_guard import guarded_write
-    from .core.terminal import terminal_safe
     from .threats import build_threat_model
     from .threats.render import format_threats_json, format_threats_text
 
@@ -263,10 +264,7 @@ def threats(design: Path, fmt: str, output: Path | None, force: bool) -> None:
         text = json.dumps(build_otm(document.design, model), indent=2) + "\n"
     else:
         text = format_threats_json(model) if fmt == "json" else format_threats_text(model, str(document.path))
-    if output:
-        click.echo(f"wrote {guarded_write(output, text, protect=[design], force=force, by='threats')}")
-    else:
-        click.echo(terminal_safe(text) if fmt == "text" else text, nl=False)
+    _emit(text, output, by="threats", force=force, protect=[design], terminal=fmt == "text")
 
 
 def main(argv: list[str] | None = None) -> None:
