@@ -82,8 +82,11 @@ def schema(output: Path | None, force: bool) -> None:
                    "with its namespace reset.")
 @click.option("--force", is_flag=True,
               help="Overwrite files in the output folder that designkit did not write.")
+@click.option("--baseline", default=None, metavar="OLD",
+              help="An earlier design (a file, or git REV:PATH): the report and changes.md say what "
+                   "changed since it and what that breaks.")
 def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps: str | None,
-        fresh_kernels: bool, force: bool) -> None:
+        fresh_kernels: bool, force: bool, baseline: str | None) -> None:
     """Run every step notebook headless on DESIGN and write the spec and the checklist."""
     # nbformat (which the runner uses to read and write notebooks) validates with jsonschema, and
     # jsonschema builds the rfc3987-syntax grammar on import when that package is installed (it
@@ -95,7 +98,8 @@ def run(design: Path, output_dir: Path, jobs: int | None, timeout: float, steps:
 
     out = click.get_text_stream("stderr")
     summary = run_design(design, output_dir, jobs=jobs, timeout=timeout, fresh_kernels=fresh_kernels,
-                         steps=steps.split(",") if steps else None, events=TerminalProgress(out), force=force)
+                         steps=steps.split(",") if steps else None, events=TerminalProgress(out), force=force,
+                         baseline=baseline)
     finished = sum(s.status == "ok" for s in summary.steps)
     if summary.interrupted:
         click.echo(f"interrupted: every kernel stopped; {finished} steps had finished, no outputs written",

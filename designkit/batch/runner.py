@@ -108,7 +108,7 @@ class Runner:
 
     def __init__(self, design_path: Path, output_dir: Path, *, jobs: int | None = None,
                  timeout: float = 600, steps: list[str] | None = None, notebooks: Path | None = None,
-                 fresh_kernels: bool = False, events: RunEvents | None = None):
+                 fresh_kernels: bool = False, events: RunEvents | None = None, baseline: str | None = None):
         self.design_path = Path(design_path).resolve()
         self.output_dir = Path(output_dir).resolve()
         self.jobs = jobs or os.cpu_count() or 1
@@ -118,6 +118,7 @@ class Runner:
         self.design_steps = [s for s in chosen if s.id != "report"]
         self.report_step = next((s for s in chosen if s.id == "report"), None)
         self.fresh_kernels = fresh_kernels
+        self.baseline = baseline      # an earlier design (path or git REV:PATH) the report compares with
         self.events = events or RunEvents()
         self.kernels: KernelPool | None = None
         self.interrupted = threading.Event()
@@ -219,6 +220,11 @@ class Runner:
 
         started = time.perf_counter()
         document = load_design(self.design_path)  # bad input fails here, before any kernel starts
+        baseline, baseline_label = (None, "")
+        if self.baseline:                         # and so does a bad baseline
+            from ..diff.source import load_side
+
+            baseline, baseline_label = load_side(self.baseline)
         (self.output_dir / "notebooks").mkdir(parents=True, exist_ok=True)
         summary = RunSummary(self.design_path, self.output_dir)
         logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -274,7 +280,8 @@ class Runner:
         self._write_status(summary)
         if not summary.interrupted:
             summary.outputs = write_outputs(document, self.output_dir, result=result,
-                                            step_failures=summary.failures)
+                                            step_failures=summary.failures, baseline=baseline,
+                                            baseline_label=baseline_label)
         summary.seconds = round(time.perf_counter() - started, 2)
         return summary
 

@@ -44,11 +44,14 @@ def preload() -> None:
 
 
 def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
-                  step_failures: Sequence[StepFailure] = (), artifacts: bool = True) -> dict[str, Path]:
+                  step_failures: Sequence[StepFailure] = (), artifacts: bool = True,
+                  baseline: DesignDocument | None = None, baseline_label: str = "") -> dict[str, Path]:
     """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts.
 
     ``result`` is the design's check result (``run_checks``); ``step_failures`` the steps that
-    failed, which make the checklist items they feed "not met".
+    failed, which make the checklist items they feed "not met". With a ``baseline`` (an earlier
+    version of the design), what changed since it and what that breaks go into changes.md and a
+    section of the report (``designkit diff``'s checks).
     """
     from .checklist import evaluate_checklist
     from .exporters import write_artifacts
@@ -58,16 +61,26 @@ def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
     out = Path(output_dir)
     failures = list(step_failures)
     items = evaluate_checklist(document, result, step_failures=failures)
+    changes = None
+    if baseline is not None:
+        from ..diff import run_diff
+        from ..diff.render import format_markdown
+
+        changes = run_diff(baseline, document, old_label=baseline_label or str(baseline.path),
+                           new_label=str(document.path))
     texts = {
         "spec": (out / "spec.yaml", spec_yaml(document, items)),
         "checklist": (out / "checklist.md",
                       render_checklist_md(document, result, items, step_failures=failures)),
         "report": (out / "report.html", render_report_html(
-            document, result, items, step_failures=failures, diagrams=build_diagrams(document.design))),
+            document, result, items, step_failures=failures, diagrams=build_diagrams(document.design),
+            changes=changes)),
         "findings": (out / "findings.json", json.dumps(
             {"design": str(document.path), "findings": [f.as_dict() for f in result.findings],
              "step_failures": [f.as_dict() for f in failures]}, indent=2, default=str)),
     }
+    if changes is not None:
+        texts["changes"] = (out / "changes.md", format_markdown(changes))
     # Never over the design, nor over a file designkit did not write (core/output_guard.py).
     guard = OutputGuard(out, protect=[document.path], by="run")
     guard.write_many(dict(texts.values()))

@@ -220,7 +220,7 @@ def _script_safe(js: str) -> str:
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
-def render_report_html(document, result, items, step_failures=None, diagrams=None) -> str:
+def render_report_html(document, result, items, step_failures=None, diagrams=None, changes=None) -> str:
     """A self-contained HTML report (no network; all user text escaped)."""
     from markupsafe import Markup
 
@@ -248,7 +248,7 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
         items=items, failures=list(step_failures or []), steps=[(s, f) for s, f in steps if f],
         waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=_version(),
         groups=("Response Checklist", "Validation"), capacity_tables=capacity_tables(capacity),
-        budget_svg=Markup(budget_svg) if budget_svg else "")
+        budget_svg=Markup(budget_svg) if budget_svg else "", changes=changes)
 
 
 __all__ = ["format_json", "format_sarif", "format_text", "render_checklist_md", "render_report_html",
