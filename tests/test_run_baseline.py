@@ -9,7 +9,6 @@ import re
 from conftest import WEBHOOK, run_cli
 
 
-
 def test_run_reports_the_changes_since_the_baseline(tmp_path):
     old = tmp_path / "old.yaml"
     old.write_text(WEBHOOK.read_text())
