@@ -6,9 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The step notebooks (run by nbval) write their step results here, not into the repository's out/
+# (designkit.jupyter.notebook.NOTEBOOK_OUTPUT_ENV; kernels inherit this process's environment).
+os.environ.setdefault("DESIGNKIT_NOTEBOOK_OUTPUT", tempfile.mkdtemp(prefix="designkit-notebooks-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(ROOT.glob("examples/*/design.yaml"))

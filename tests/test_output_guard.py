@@ -210,3 +210,17 @@ def test_a_run_killed_before_it_recorded_its_files_does_not_block_the_next(tmp_p
     with pytest.raises(OutputRefusedError, match="did not write it"):
         with run_outputs(out, design):
             pass
+
+
+def test_a_run_goes_on_after_the_notebooks_wrote_into_its_folder(tmp_path, monkeypatch):
+    """A step notebook opened by hand writes out/steps/NN.yaml through the guard, so a later
+    `designkit run` into the same folder is not refused (it was, before the notebook recorded it)."""
+    from designkit.jupyter.notebook import NOTEBOOK_OUTPUT_ENV, open_step
+
+    monkeypatch.delenv(NOTEBOOK_OUTPUT_ENV, raising=False)
+    out = tmp_path / "out"
+    written = open_step("scope", WEBHOOK, out).write_result()
+    assert written.parent == out / "steps"
+    result = run_cli("run", WEBHOOK, "-o", out, "--steps", "scope", timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    assert (out / "spec.yaml").exists()

@@ -12,6 +12,7 @@ findings already on the page instead of printing new ones.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -132,11 +133,13 @@ class StepSession:
 
     def write_result(self) -> Path:
         """Write ``OUTPUT/steps/NN_step.yaml`` and return its path."""
+        from ..core.output_guard import OutputGuard
+
         target = self.output_dir / "steps" / f"{self.step.number:02d}_{self.step.id}.yaml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dump_yaml(self.step_result()),
-                          encoding="utf-8")
-        return target
+        # through the output guard: recorded in the folder's manifest, so a later `designkit run`
+        # into the same folder knows designkit wrote it (and a hand edit of it is not overwritten)
+        guard = OutputGuard(self.output_dir, protect=[self.design_path], by="notebook")
+        return guard.write_text(target, dump_yaml(self.step_result()))
 
     def checklist_items(self, run_status: str | Path = "") -> list:
         """The checklist as ``designkit run`` writes it: ``run_status`` is the run's ``run.json``,
@@ -174,7 +177,15 @@ def read_step_failures(run_status: str | Path) -> list[StepFailure]:
     return [StepFailure.from_dict(f) for f in data.get("step_failures", [])]
 
 
+# Outside ``designkit run`` (which always passes ``checked`` and its own -o), this variable
+# replaces a notebook's output_dir: the tests point it at a temporary folder so that running the
+# notebooks under nbval never writes into the repository.
+NOTEBOOK_OUTPUT_ENV = "DESIGNKIT_NOTEBOOK_OUTPUT"
+
+
 def open_step(step_id: str, design_path: str | Path, output_dir: str | Path = "out",
               checked: str | Path = "") -> StepSession:
     """Open a design step on a design file: the first call of every step notebook."""
+    if not checked and os.environ.get(NOTEBOOK_OUTPUT_ENV):
+        output_dir = os.environ[NOTEBOOK_OUTPUT_ENV]
     return StepSession(get_step(step_id), design_path, output_dir, checked)
