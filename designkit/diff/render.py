@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.loader import parse_key_path
 from .source import split_revision
@@ -14,8 +13,6 @@ if TYPE_CHECKING:
     from .base import Change
 
 FORMATS = ("text", "json", "sarif", "markdown")
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-TOOL_URI = "https://github.com/designkit/designkit"
 _SARIF_LEVEL = {"breaking": "error", "warning": "warning", "info": "note"}
 _PLURAL = {"breaking": "breaking", "warning": "warnings", "info": "info"}
 
@@ -61,50 +58,25 @@ def _new_line(result: DiffResult, c: Change) -> int:
 
 def format_sarif(result: DiffResult) -> str:
     """SARIF 2.1.0: one run, every check as a rule, one result per change, located in the new design."""
+    from ..core import sarif
     from . import registry
 
     checks = list(registry)
     index = {c.code: i for i, c in enumerate(checks)}
     artifact = _uri(result.new_label)
-    rules = [{
-        "id": c.code, "name": c.name,
-        "shortDescription": {"text": c.title},
-        "fullDescription": {"text": c.rationale},
-        "help": {"text": f"{c.rationale}\nFix: {c.fix}",
-                 "markdown": f"**{c.title}**\n\n{c.rationale}\n\n**Fix:** {c.fix}"},
-        "defaultConfiguration": {"level": _SARIF_LEVEL[result.overrides.get(c.code, c.level)]},
-        "properties": {"area": c.area, "level": c.level, "tags": [c.area, "design-diff"]},
-    } for c in checks]
-    results = []
-    for c in result.changes:
-        item: dict[str, Any] = {
-            "ruleId": c.code, "ruleIndex": index[c.code], "level": _SARIF_LEVEL[c.level],
-            "message": {"text": f"{c.message}. Fix: {c.fix}"},
-            "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": artifact},
-                                     "region": {"startLine": _new_line(result, c)}},
-                "logicalLocations": [{"fullyQualifiedName": c.key_path or "(top level)", "kind": "member"}],
-            }],
-            "partialFingerprints": {"designkit-diff/v1": f"{c.code}:{c.key_path}:{c.message}"},
-            "properties": {"level": c.level, "area": c.area,
-                           "old": c.old.__dict__ if c.old else None, "new": c.new.__dict__ if c.new else None},
-        }
-        results.append(item)
-    try:
-        version = metadata.version("designkit")
-    except metadata.PackageNotFoundError:   # running from a source tree
-        version = "0"
-    log = {
-        "$schema": SARIF_SCHEMA, "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "designkit-diff", "version": version, "informationUri": TOOL_URI,
-                                "rules": rules}},
-            "artifacts": [{"location": {"uri": artifact}}],
-            "results": results,
-            "properties": {"old": result.old_label, "new": result.new_label, "counts": result.counts()},
-        }],
-    }
-    return json.dumps(log, indent=2) + "\n"
+    rules = [sarif.rule_descriptor(
+        c.code, c.name, c.title, c.rationale, c.fix,
+        level=_SARIF_LEVEL[result.overrides.get(c.code, c.level)],
+        properties={"area": c.area, "level": c.level, "tags": [c.area, "design-diff"]}) for c in checks]
+    results = [sarif.result_item(
+        c.code, index[c.code], level=_SARIF_LEVEL[c.level], message=c.message, fix=c.fix, uri=artifact,
+        line=_new_line(result, c), key_path=c.key_path,
+        fingerprint=("designkit-diff/v1", f"{c.code}:{c.key_path}:{c.message}"),
+        properties={"level": c.level, "area": c.area,
+                    "old": c.old.__dict__ if c.old else None, "new": c.new.__dict__ if c.new else None})
+        for c in result.changes]
+    return sarif.sarif_log("designkit-diff", rules, artifact, results,
+                           {"old": result.old_label, "new": result.new_label, "counts": result.counts()})
 
 
 def _cell(text: str) -> str:

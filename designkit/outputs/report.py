@@ -12,18 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..core.sarif import tool_version
 from ..core.steps import STEPS, get_step
 from ..core.terminal import terminal_safe
 
-TOOL_URI = "https://pypi.org/project/designkit/"
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 def _where(document, f) -> str:
@@ -70,50 +63,29 @@ def format_json(document, result) -> str:
 
 def format_sarif(document, result, *, uri: str | None = None) -> str:
     """SARIF 2.1.0: one run, every rule, one result per finding located on the design file's line."""
+    from ..core import sarif
     from ..rules import registry
 
     rules = list(registry)
     index = {r.code: i for i, r in enumerate(rules)}
     artifact = uri or Path(document.path).as_posix()
-    sarif_rules = [{
-        "id": r.code, "name": r.name,
-        "shortDescription": {"text": r.title},
-        "fullDescription": {"text": r.rationale},
-        "help": {"text": f"{r.rationale}\nFix: {r.fix}",
-                 "markdown": f"**{r.title}**\n\n{r.rationale}\n\n**Fix:** {r.fix}"},
-        "defaultConfiguration": {"level": _LEVEL[r.severity_for(result.tier)]},
-        "properties": {"step": r.step, "seed": r.seed, "risk": r.risk, "tags": [r.step, "design"]},
-    } for r in rules]
+    sarif_rules = [sarif.rule_descriptor(
+        r.code, r.name, r.title, r.rationale, r.fix, level=_LEVEL[r.severity_for(result.tier)],
+        properties={"step": r.step, "seed": r.seed, "risk": r.risk, "tags": [r.step, "design"]}) for r in rules]
     results = []
     for f in result.findings:
-        item: dict[str, Any] = {
-            "ruleId": f.code, "ruleIndex": index.get(f.code, 0), "level": _LEVEL[f.severity],
-            "message": {"text": f"{f.message}. Fix: {f.fix}"},
-            "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": artifact},
-                                     "region": {"startLine": f.line or 1}},
-                "logicalLocations": [{"fullyQualifiedName": f.key_path or "(top level)", "kind": "member"}],
-            }],
-            "partialFingerprints": {"designkit/v1": f"{f.code}:{f.key_path}"},
-            "properties": {"step": f.step, "risk": f.risk, "plan": f.plan, "keyPath": f.key_path},
-        }
+        item = sarif.result_item(
+            f.code, index.get(f.code, 0), level=_LEVEL[f.severity], message=f.message, fix=f.fix, uri=artifact,
+            line=f.line or 1, key_path=f.key_path, fingerprint=("designkit/v1", f"{f.code}:{f.key_path}"),
+            properties={"step": f.step, "risk": f.risk, "plan": f.plan, "keyPath": f.key_path})
         if f.waiver:
             item["suppressions"] = [{
                 "kind": "inSource", "status": "accepted",
                 "justification": f"{f.waiver['status']}: {f.waiver.get('justification') or ''}".strip(),
             }]
         results.append(item)
-    log = {
-        "$schema": SARIF_SCHEMA, "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "designkit", "version": _version(), "informationUri": TOOL_URI,
-                                "rules": sarif_rules}},
-            "artifacts": [{"location": {"uri": artifact}}],
-            "results": results,
-            "properties": {"tier": result.tier, "counts": result.counts()},
-        }],
-    }
-    return json.dumps(log, indent=2) + "\n"
+    return sarif.sarif_log("designkit", sarif_rules, artifact, results,
+                           {"tier": result.tier, "counts": result.counts()})
 
 
 # --------------------------------------------------------------------------- checklist.md
@@ -246,7 +218,7 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
         threats=sorted_rows(model), threat_counts=model.counts(), dfd=dfd_mermaid(model.dfd),
         design=document.design, path=str(document.path), result=result, counts=result.counts(),
         items=items, failures=list(step_failures or []), steps=[(s, f) for s, f in steps if f],
-        waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=_version(),
+        waivers=result.waivers, diagrams=dict(diagrams or {}), mermaid=mermaid, version=tool_version(),
         groups=("Response Checklist", "Validation"), capacity_tables=capacity_tables(capacity),
         budget_svg=Markup(budget_svg) if budget_svg else "", changes=changes)
 
