@@ -63,7 +63,7 @@ def build(step: Step) -> nbformat.NotebookNode:
     cells.append(new_code_cell("session.show_findings()"))
     cells.append(new_markdown_cell("## Decide\n\nEdit this step's decisions; **Save** writes the design file (comments kept), "
                                    "and the tables and findings above refresh. Record a decision with its reasons under "
-                                   "*Record a decision*. In a headless run the form is shown but changes nothing."))
+                                   "*Record a decision*. A headless run (`designkit run`) builds no form: a line says so."))
     cells.append(new_code_cell("session.form()"))
     if step.id == "report":
         cells.append(new_markdown_cell(

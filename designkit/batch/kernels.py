@@ -15,6 +15,7 @@ when the step ends, instead of after every cell.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import threading
@@ -57,7 +58,7 @@ class WarmKernel:
 
     async def _ready(self, cwd: Path) -> None:
         if not self.km.has_kernel:
-            await self.km.start_kernel(cwd=str(cwd))
+            await self.km.start_kernel(cwd=str(cwd), env=self.pool.env)
             self.pool._started(self)
         if self.kc is None:
             self.kc = self.km.client()
@@ -137,7 +138,8 @@ class WarmKernel:
 class KernelPool:
     """Every kernel of a run, so that they can all be killed from another thread."""
 
-    def __init__(self):
+    def __init__(self, env: dict[str, str] | None = None):
+        self.env = {**os.environ, **env} if env else None   # the kernels' environment (None: this one)
         # kernels talk over Unix sockets, not TCP: local only, no ports to collide; the path is
         # absolute since the kernel runs in another folder. Removed with close().
         self.folder = Path(tempfile.mkdtemp(prefix="designkit-"))

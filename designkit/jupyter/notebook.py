@@ -21,9 +21,12 @@ from IPython.display import HTML, SVG, Markdown, display
 
 from ..core.findings import Finding
 from ..core.loader import DesignDocument, load_design
-from ..core.steps import Step, StepFailure, get_step
+from ..core.steps import HEADLESS_ENV, Step, StepFailure, get_step
 from ..core.yamlout import dump_yaml
 from . import tables
+
+HEADLESS_FORM = ("_No form in a headless run (`designkit run`): this step's form appears when the "
+                 "notebook is opened in Jupyter._")
 
 
 class StepSession:
@@ -96,7 +99,12 @@ class StepSession:
         self._show("findings", self.findings_table())
 
     def form(self):
-        """The widget form for this step's decisions (it saves to the design file)."""
+        """The widget form for this step's decisions (it saves to the design file).
+
+        In a headless run (``designkit run``) nobody can use a form, and its widgets are not kept
+        in the executed notebook: a line says where the form is instead."""
+        if os.environ.get(HEADLESS_ENV):
+            return Markdown(HEADLESS_FORM)
         from .forms import build_form
 
         return build_form(self)
