@@ -67,11 +67,15 @@ class WarmKernel:
 
     def start(self, cwd: Path, preload: tuple[str, ...] = ()) -> None:
         """Start the kernel now and import the modules ``preload`` in it (without binding a name
-        in its namespace), so the first step finds its imports done."""
+        in its namespace), so the first step finds its imports done.
+
+        Then every object made so far (the modules) is moved out of the garbage collector's way
+        (``gc.freeze``): the namespace reset between steps runs a full collection, which would
+        otherwise walk all of them again each time (0.05-0.2 s a step)."""
         async def start() -> None:
             await self._ready(cwd)
             if preload:
-                code = "; ".join(f"__import__({name!r})" for name in preload)
+                code = "; ".join([*(f"__import__({name!r})" for name in preload), "__import__('gc').freeze()"])
                 await self.kc.execute_interactive(code, silent=True, store_history=False, timeout=120,
                                                   output_hook=lambda msg: None)
         self.loop.run_until_complete(start())
