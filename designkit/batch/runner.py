@@ -251,6 +251,7 @@ class Runner:
                     except queue.Empty:
                         continue
 
+        ended = False  # the steps ended, or were interrupted; not an error on the way
         try:
             result = run_checks(document)
             self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
@@ -263,27 +264,34 @@ class Runner:
                 todo.put(self.report_step)
                 preload_outputs()  # on the core the report notebook leaves free
                 collect(1)
+            ended = True
         except KeyboardInterrupt:
             with self._start_lock:
                 self.interrupted.set()
             summary.interrupted = True
             self.kernels.kill_all(close=True)
             self.events.interrupted()
+            ended = True
         finally:
             for _ in workers:
                 todo.put(None)
             deadline = time.monotonic() + (1 if self.interrupted.is_set() else 60)
             for worker in workers:
                 worker.join(timeout=max(0.0, deadline - time.monotonic()))
-            self.kernels.close()  # nothing outlives the run, whatever happened above
+            self.kernels.kill_all(close=True)  # no kernel outlives the run, whatever happened above
             self.events.close()
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, previous)
-        self._write_status(summary)
-        if not summary.interrupted:
-            summary.outputs = write_outputs(document, self.output_dir, result=result,
-                                            step_failures=summary.failures, baseline=baseline,
-                                            baseline_label=baseline_label)
+            if not ended:  # leaving with an error: the private folder goes now
+                self.kernels.close()
+        try:
+            self._write_status(summary)
+            if not summary.interrupted:  # the report takes what the steps shared (self._checked)
+                summary.outputs = write_outputs(document, self.output_dir, result=result,
+                                                step_failures=summary.failures, baseline=baseline,
+                                                baseline_label=baseline_label, checked=self._checked)
+        finally:
+            self.kernels.close()  # and the run's private folder with them
         summary.seconds = round(time.perf_counter() - started, 2)
         return summary
 
