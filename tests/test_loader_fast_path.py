@@ -39,6 +39,13 @@ CASES = {
     "keys-as-values": "x: y\ny: x\nlist: [x, y, x]\n",
     "tags": "a: !!str 1\nb: 1\nc: !!str 1\n",
     "numbers-as-keys": "1: a\n2: b\nm: {1: c}\n",
+    "nested-containers": "a:\n- - 1\n  - [2, {k: [3]}]\n- {}\n- []\nb: {c: {d: [e, {f: g}]}}\n",
+    "anchored-containers": "a: &m {x: [1]}\nb: [&l [2], *l, *m]\nc: {<<: *m, y: {z: 1}}\n",
+    "merge-of-nested": "base: &b {x: {y: 1}}\nuse: {<<: *b, w: [1, 2]}\n",
+    "mapping-as-key": "? {a: 1}\n: v\n",
+    "list-as-key": "? [a]\n: v\n",
+    "tagged-containers": "a: !!map {x: 1}\nb: !!seq [1]\nc: !!set {x: null}\n",
+    "containers-under-merge-key": "a: {<<: {x: 1}, y: 2}\nb: {<<: [{x: 1}, {z: 2}]}\n",
 }
 
 
@@ -59,5 +66,19 @@ def test_short_path_on_the_examples():
 def test_node_limit_still_counts_short_path_scalars(monkeypatch):
     monkeypatch.setattr(loader, "MAX_NODES", 20)
     text = "a: [" + ", ".join(["x"] * 30) + "]\n"
+    with pytest.raises(DesignFileError, match="more than 20 values"):
+        loader.parse_yaml(text, "x.yaml")
+
+
+def test_depth_limit_still_holds_on_the_short_path(monkeypatch):
+    monkeypatch.setattr(loader, "MAX_DEPTH", 5)
+    text = "a: " + "[" * 8 + "]" * 8 + "\n"
+    with pytest.raises(DesignFileError, match="deeper than"):
+        loader.parse_yaml(text, "x.yaml")
+
+
+def test_node_limit_still_counts_short_path_containers(monkeypatch):
+    monkeypatch.setattr(loader, "MAX_NODES", 20)
+    text = "a: [" + ", ".join(["[]"] * 30) + "]\n"
     with pytest.raises(DesignFileError, match="more than 20 values"):
         loader.parse_yaml(text, "x.yaml")

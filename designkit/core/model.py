@@ -149,6 +149,8 @@ class ArrayBounds(Section):
 
     @model_validator(mode="after")
     def _array_keys_need_an_array(self):
+        if self.items is None and self.max_items is None and self.min_items is None:
+            return self   # most fields (checked once per field of every entity and schema)
         given = [k for k in ("items", "max_items", "min_items") if getattr(self, k) is not None]
         if given and self.type != "array":
             raise ValueError(f"{', '.join(given)} only apply to `type: array`; "
@@ -290,6 +292,9 @@ class Idempotency(Section):
 
 
 _ROLE_OR_SCOPE = re.compile(r"^\s*(roles?|scopes?)\s*[:=]\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_ACCESS_PARTS = re.compile(r"[;\n]")
+_ACCESS_ITEMS = re.compile(r"[\s,|]+")
+_ACCESS_PREFIX = re.compile(r"^(roles?|scopes?):", re.IGNORECASE)
 
 
 def _parse_access_text(value):
@@ -298,15 +303,15 @@ def _parse_access_text(value):
         return value
     out: dict[str, list[str] | str] = {}
     words = []
-    for part in re.split(r"[;\n]", value):
+    for part in _ACCESS_PARTS.split(value):
         match = _ROLE_OR_SCOPE.match(part)
         if match is None:
             if part.strip():
                 words.append(part.strip())
             continue
         kind = "roles" if match.group(1).lower().startswith("role") else "scopes"
-        items = [x for x in re.split(r"[\s,|]+", match.group(2)) if x]
-        out.setdefault(kind, []).extend(re.sub(r"^(roles?|scopes?):", "", x, flags=re.I) for x in items)
+        items = [x for x in _ACCESS_ITEMS.split(match.group(2)) if x]
+        out.setdefault(kind, []).extend(_ACCESS_PREFIX.sub("", x) for x in items)
     if words:
         out["condition"] = "; ".join(words)
     return out

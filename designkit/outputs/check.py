@@ -19,12 +19,16 @@ def check_design(path: str | Path, *, fmt: str = "text", fail_on: str = "error")
         raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if fail_on not in FAIL_ON:
         raise UsageError(f"unknown --fail-on {fail_on!r}; use one of: {', '.join(FAIL_ON)}")
-    from ..core.loader import load_design
+    from ..core.loader import gc_paused, load_design
     from ..rules import run_checks
     from .report import format_json, format_sarif, format_text
 
-    document = load_design(path)
-    result = run_checks(document)
+    # The collector stays paused through the rules too: they make little cyclic garbage, and
+    # each collection would walk the whole loaded model (a quarter of the rules' time at 10,000
+    # endpoints). This process ends after the check.
+    with gc_paused():
+        document = load_design(path)
+        result = run_checks(document)
     text = {"text": format_text, "json": format_json, "sarif": format_sarif}[fmt](document, result)
     return text, EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK
 

@@ -16,12 +16,9 @@ from .base import Hit, names_list, rule
 
 def _open_flows(ctx, rule_code: str) -> list:
     """Flows with a threat that lacks a required mitigation ``rule_code`` reports, and that the register does not close."""
-    seen: dict[str, None] = {}
-    for t in ctx.threat_model.threats:
-        if not t.suppressed and t.element not in seen and any(m.rule == rule_code for m in t.missing):
-            seen[t.element] = None
-    flows = {f.id: f for f in ctx.threat_model.dfd.flows}
-    return [flows[e] for e in seen]
+    elements = dict.fromkeys(t.element for t in ctx.threat_model.unmitigated(rule_code))
+    flows = ctx.threat_model.dfd.flow_by_id
+    return [flows[e] for e in elements]
 
 
 @rule("THR001", "threats.register-valid", "error", step="security", seed=seeds.SECURITY,
@@ -85,8 +82,9 @@ def encryption_at_rest(ctx):
     Good:
         stores: [{name: main-db, kind: postgresql, encryption_at_rest: AES-256 with KMS-managed keys, backups included}]
     """
-    for t in ctx.threat_model.threats:
-        if t.element_kind != "store" or t.suppressed:
+    model = ctx.threat_model
+    for t in (t for store in model.dfd.of_kind("store") for t in model.threats_of(store.id)):
+        if t.suppressed:
             continue
         for m in t.missing:
             if m.rule == "THR003":

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..core.model import Design, Endpoint
@@ -65,7 +66,7 @@ def highest(classes) -> str:
     return max(classes, key=rank, default="internal")
 
 
-@dataclass
+@dataclass(slots=True)
 class Element:
     """An actor, process or store of the diagram."""
 
@@ -84,7 +85,7 @@ class Element:
         return highest(self.classes)
 
 
-@dataclass
+@dataclass(slots=True)   # slots: one per endpoint
 class Flow:
     """Data moving from one element to another (both ways when ``two_way``)."""
 
@@ -118,12 +119,50 @@ class DataFlowModel:
         return [e for e in self.elements.values() if e.kind == kind]
 
     def flows_of(self, element_id: str) -> list[Flow]:
-        return [f for f in self.flows if element_id in (f.source, f.target)]
+        """The flows from or to an element, in diagram order."""
+        return self._touching.get(element_id, [])
+
+    def flows_from(self, element_id: str) -> list[Flow]:
+        return self._from.get(element_id, [])
+
+    def flows_to(self, element_id: str) -> list[Flow]:
+        return self._to.get(element_id, [])
+
+    # indexes built once, so deriving each element's threats does not scan every flow
+    @cached_property
+    def flow_by_id(self) -> dict[str, Flow]:
+        return {f.id: f for f in self.flows}
+
+    @cached_property
+    def _from(self) -> dict[str, list[Flow]]:
+        out: dict[str, list[Flow]] = {}
+        for f in self.flows:
+            out.setdefault(f.source, []).append(f)
+        return out
+
+    @cached_property
+    def _to(self) -> dict[str, list[Flow]]:
+        out: dict[str, list[Flow]] = {}
+        for f in self.flows:
+            out.setdefault(f.target, []).append(f)
+        return out
+
+    @cached_property
+    def _touching(self) -> dict[str, list[Flow]]:
+        out: dict[str, list[Flow]] = {}
+        for f in self.flows:
+            out.setdefault(f.source, []).append(f)
+            if f.target != f.source:
+                out.setdefault(f.target, []).append(f)
+        return out
+
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def slug(text: str) -> str:
     """An id part from a name: letters, digits, ``.``, ``_`` and ``-`` kept, the rest one ``-``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
+    return _NOT_ID.sub("-", text).strip("-") or "x"
 
 
 def find_endpoint(design: Design, ref: str | None) -> tuple[int, Endpoint] | None:
@@ -140,8 +179,16 @@ class _Classifier:
     def __init__(self, design: Design):
         self.entities = {e.name: e for e in design.data_model.entities}
         self.schemas = {s.name: s for s in design.api.schemas}
+        self._entity: dict[str, frozenset[str]] = {}    # by name: many endpoints read the same entities
+        self._schema: dict[str, frozenset[str]] = {}    # by reference
 
-    def entity(self, name: str) -> set[str]:
+    def entity(self, name: str) -> frozenset[str]:
+        known = self._entity.get(name)
+        if known is None:
+            known = self._entity[name] = frozenset(self._entity_classes(name))
+        return known
+
+    def _entity_classes(self, name: str) -> set[str]:
         e = self.entities.get(name)
         if e is None:
             return set()
@@ -159,13 +206,18 @@ class _Classifier:
                 out |= self.entity(f.items)
         return out
 
-    def schema(self, ref: str | None) -> set[str]:
+    def schema(self, ref: str | None) -> frozenset[str]:
         if not ref:
-            return set()
-        name = ref[:-2].strip() if ref.endswith("[]") else ref.strip()
-        if name in self.schemas:
-            return self.fields(self.schemas[name].fields) or {"internal"}
-        return self.entity(name)
+            return frozenset()
+        known = self._schema.get(ref)
+        if known is None:
+            name = ref[:-2].strip() if ref.endswith("[]") else ref.strip()
+            if name in self.schemas:
+                known = frozenset(self.fields(self.schemas[name].fields) or {"internal"})
+            else:
+                known = self.entity(name)
+            self._schema[ref] = known
+        return known
 
     def endpoint(self, ep: Endpoint) -> set[str]:
         out: set[str] = set()
@@ -188,6 +240,7 @@ class _Builder:
         self.components = {c.name: (i, c) for i, c in enumerate(design.services.components)}
         self.dependencies = {d.name: (i, d) for i, d in enumerate(design.services.dependencies)}
         self.stores = {s.name: (i, s) for i, s in enumerate(design.persistence.stores)}
+        self._actors: dict[tuple[str, str | None], str] = {}   # (role, name) -> element id, added once
 
     # ---- elements
     def add(self, element: Element) -> str:
@@ -200,11 +253,19 @@ class _Builder:
                                 description="The service as a whole (no component named for this work)."))
 
     def handler(self, name: str | None) -> str:
-        if name and name in self.components:
-            return f"process.{slug(name)}"
-        return self.service_process()
+        known = self._actors.get(("handler", name))
+        if known is None:
+            known = self._actors[("handler", name)] = (
+                f"process.{slug(name)}" if name and name in self.components else self.service_process())
+        return known
 
     def clients(self, auth: str | None) -> str:
+        known = self._actors.get(("clients", auth))
+        if known is None:
+            known = self._actors[("clients", auth)] = self._clients(auth)
+        return known
+
+    def _clients(self, auth: str | None) -> str:
         if auth == "public":
             return self.add(Element("clients.public", "actor", "Anonymous clients", "internet", (),
                                     role="clients", description="Callers of the public endpoints."))
@@ -308,12 +369,17 @@ class _Builder:
                            classes=frozenset(classes), ref=(hook, found[1] if found else None)))
 
     def _endpoints(self) -> None:
+        self._classes: dict[frozenset, frozenset] = {}
         for i, ep in enumerate(self.design.api.endpoints):
             if i in self.webhook_endpoints:
                 continue   # its callers are the providers: drawn as the inbound webhook's flow
             self.flow(Flow(f"endpoint.{slug(ep.label)}", "endpoint", ep.label, self.clients(ep.auth),
                            self.handler(ep.handler), ("api", "endpoints", i),
-                           classes=frozenset(self.cls.endpoint(ep)), ref=ep))
+                           classes=self._interned(frozenset(self.cls.endpoint(ep))), ref=ep))
+
+    def _interned(self, classes: frozenset) -> frozenset:
+        """One frozenset per distinct set of classes: thousands of endpoints carry the same few."""
+        return self._classes.setdefault(classes, classes)
 
     def _channels(self) -> None:
         for i, ch in enumerate(self.design.api.channels):

@@ -14,8 +14,12 @@ from ..core.model import Design
 from ..core.placeholders import is_stated
 from .dfd import RESTRICTED, SENSITIVE, Flow
 
+# Rules whose mitigation (TLS) is always derived from a flow: a threat lacks it only on account of
+# its own flow or, for an actor, of a flow that touches it (see the catalogue in stride.py).
+TLS_RULES = frozenset({"THR002", "THR004"})
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Mitigation:
     """One control against one threat, as the design states it (or does not)."""
 
@@ -48,6 +52,19 @@ class Mitigations:
 
     def __init__(self, design: Design):
         self.design = design
+        # TLS is stated design-wide: its mitigation differs between flows only in whether the
+        # flow needs it, so one (frozen) instance per answer serves every flow
+        self._tls: dict[tuple, Mitigation] = {}
+
+    def may_be_missing(self, rule: str, flow: Flow) -> bool:
+        """Whether a threat can lack a mitigation ``rule`` reports on account of ``flow``. TLS
+        (``TLS_RULES``) is stated design-wide, and a flow needs it only for what it carries: when it
+        is stated or not needed, no threat of the flow (or of its ends) lacks it."""
+        if rule == "THR002":
+            return not self._public_tls[0] and _needs_public_tls(flow)
+        if rule == "THR004":
+            return not self._internal_tls_ok(mtls=False) and _needs_internal_tls(flow, mtls=False)
+        return True
 
     @cached_property
     def auth_schemes(self) -> dict:
@@ -64,31 +81,46 @@ class Mitigations:
         return out
 
     # ---- transport
-    def public_tls(self, flow: Flow, kp=()) -> Mitigation:
+    @cached_property
+    def _public_tls(self) -> tuple[bool, str, tuple]:
+        """Whether the design says the public edge uses TLS, what says so (or not), and where."""
         t = self.design.security.transport
         base = (self.design.api.base_url or "").lower()
-        needed = bool(flow.classes & SENSITIVE) or _authenticated(flow)
         if t is not None and t.external in ("tls", "mtls"):
-            return _m("tls", "TLS on the public edge", True, f"security.transport.external: {t.external}",
-                      ("security", "transport", "external"), required=needed, rule="THR002")
+            return True, f"security.transport.external: {t.external}", ("security", "transport", "external")
         if t is None or t.external is None:
             if base.startswith(("https://", "wss://")):
-                return _m("tls", "TLS on the public edge", True, f"api.base_url is {self.design.api.base_url}",
-                          ("api", "base_url"), required=needed, rule="THR002")
+                return True, f"api.base_url is {self.design.api.base_url}", ("api", "base_url")
         said = "security.transport.external is none" if t is not None and t.external == "none" else \
             "neither an https:// api.base_url nor security.transport.external says TLS"
-        return _m("tls", "TLS on the public edge", False, said, ("security", "transport", "external"),
-                  required=needed, rule="THR002")
+        return False, said, ("security", "transport", "external")
 
-    def internal_tls(self, flow: Flow, *, mtls: bool = False) -> Mitigation:
+    def public_tls(self, flow: Flow, kp=()) -> Mitigation:
+        needed = _needs_public_tls(flow)
+        known = self._tls.get(("public", needed))
+        if known is None:
+            stated, said, where = self._public_tls
+            known = self._tls[("public", needed)] = _m("tls", "TLS on the public edge", stated, said, where,
+                                                       required=needed, rule="THR002")
+        return known
+
+    def _internal_tls_ok(self, *, mtls: bool) -> bool:
         t = self.design.security.transport
         value = t.internal if t is not None else None
-        ok = value == "mtls" if mtls else value in ("tls", "mtls")
-        name = "mTLS between workloads" if mtls else "TLS inside the network"
-        needed = bool(flow.classes & RESTRICTED) and not mtls
-        return _m("mtls" if mtls else "internal-tls", name, ok, f"security.transport.internal: {value}",
-                  ("security", "transport", "internal"), required=needed, rule=None if mtls else "THR004",
-                  missing="security.transport.internal does not say tls or mtls")
+        return value == "mtls" if mtls else value in ("tls", "mtls")
+
+    def internal_tls(self, flow: Flow, *, mtls: bool = False) -> Mitigation:
+        needed = _needs_internal_tls(flow, mtls=mtls)
+        known = self._tls.get(("internal", mtls, needed))
+        if known is None:
+            t = self.design.security.transport
+            value = t.internal if t is not None else None
+            name = "mTLS between workloads" if mtls else "TLS inside the network"
+            known = self._tls[("internal", mtls, needed)] = _m(
+                "mtls" if mtls else "internal-tls", name, self._internal_tls_ok(mtls=mtls),
+                f"security.transport.internal: {value}", ("security", "transport", "internal"), required=needed,
+                rule=None if mtls else "THR004", missing="security.transport.internal does not say tls or mtls")
+        return known
 
     # ---- callers
     def authentication(self, auth: str | None, kp) -> Mitigation:
@@ -242,13 +274,25 @@ class Mitigations:
                   f"redacted: {', '.join(logs.redact)}" if logs and logs.redact else "",
                   ("observability", "logs", "redact"), required=False, rule="OBS004", missing="nothing is redacted")
 
+    @cached_property
+    def _policies(self) -> dict:
+        return {p.target: p for p in self.design.reliability.failure_policies}
+
     def failure_policy(self, names: list[str]) -> Mitigation:
-        policies = {p.target: p for p in self.design.reliability.failure_policies}
+        policies = self._policies
         found = next((policies[n] for n in names if n in policies), None)
         return _m("timeouts", "Timeout and failure policy", found is not None and found.timeout_ms is not None,
                   f"timeout {found.timeout_ms} ms" if found and found.timeout_ms else "",
                   ("reliability", "failure_policies"), required=False, rule="REL001",
                   missing="no timeout stated for calls to it")
+
+
+def _needs_public_tls(flow: Flow) -> bool:
+    return bool(flow.classes & SENSITIVE) or _authenticated(flow)
+
+
+def _needs_internal_tls(flow: Flow, *, mtls: bool) -> bool:
+    return bool(flow.classes & RESTRICTED) and not mtls
 
 
 def _authenticated(flow: Flow) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..core.model import ThreatEntry
+from ..core.placeholders import is_stated
 from .dfd import RESTRICTED, SENSITIVE, DataFlowModel, Element, Flow
 from .mitigations import Mitigation, Mitigations
 
@@ -20,7 +21,7 @@ CATEGORIES = {"S": "Spoofing", "T": "Tampering", "R": "Repudiation", "I": "Infor
 PER_KIND = {"actor": "SR", "process": "STRIDE", "store": "TRID", "flow": "TID"}
 
 
-@dataclass
+@dataclass(slots=True)   # slots: a large design has tens of thousands
 class Threat:
     """One STRIDE threat on one element, what mitigates it, and its status."""
 
@@ -60,8 +61,6 @@ class Threat:
     @property
     def suppressed(self) -> bool:
         """A register entry that closes its findings: accepted, false-positive or mitigated, with a reason."""
-        from ..core.placeholders import is_stated
-
         r = self.register
         return r is not None and r.status != "open" and is_stated(r.justification)
 
@@ -101,13 +100,20 @@ class _Catalogue:
             if f.threats:
                 yield from self._flow(f)
 
+    def of(self, element_id: str) -> list[Threat]:
+        """The threats of one element or flow (none for an id the diagram does not have)."""
+        e = self.dfd.elements.get(element_id)
+        if e is not None:
+            return list(getattr(self, f"_{e.kind}")(e))
+        f = self.dfd.flow_by_id.get(element_id)
+        return list(self._flow(f)) if f is not None and f.threats else []
+
     # ---- surfaces
     def _surfaces_of(self, actor: str) -> list[tuple[tuple, object]]:
-        return [(f.key_path, f.ref) for f in self.dfd.flows
-                if f.source == actor and f.kind in ("endpoint", "channel")]
+        return [(f.key_path, f.ref) for f in self.dfd.flows_from(actor) if f.kind in ("endpoint", "channel")]
 
     def _hooks_of(self, provider: str) -> list[tuple[tuple, object]]:
-        return [(f.key_path, f.ref[0]) for f in self.dfd.flows if f.kind == "inbound-webhook" and f.source == provider]
+        return [(f.key_path, f.ref[0]) for f in self.dfd.flows_from(provider) if f.kind == "inbound-webhook"]
 
     def _surface(self, f: Flow) -> tuple[tuple, object] | None:
         """The endpoint or channel a flow arrives on (an inbound webhook's endpoint), with its key path."""
@@ -119,7 +125,7 @@ class _Catalogue:
         return None
 
     def _handled(self, process: str) -> list[Flow]:
-        return [f for f in self.dfd.flows if f.target == process and f.kind in ("endpoint", "channel", "inbound-webhook")]
+        return [f for f in self.dfd.flows_to(process) if f.kind in ("endpoint", "channel", "inbound-webhook")]
 
     # ---- external entities: S, R
     def _actor(self, e: Element) -> Iterator[Threat]:
@@ -173,7 +179,7 @@ class _Catalogue:
         exposed = any(f.boundary for f in handled)
         risk = _risk(classes, exposed)
         surfaces = list({id(x[1]): x for x in map(self._surface, handled) if x}.values())
-        deps = [f.via for f in self.dfd.flows if f.source == e.id and f.kind == "call" and f.threats]
+        deps = [f.via for f in self.dfd.flows_from(e.id) if f.kind == "call" and f.threats]
         mtls = m.internal_tls(Flow("", "call", "", "", "", ()), mtls=True)
         yield self.threat(e.id, "process", "S", f"Another workload impersonates {e.name} to its stores and services",
                           risk, [mtls, m.workload_identity()], kp)
@@ -206,7 +212,7 @@ class _Catalogue:
     def _aliases(self, e: Element) -> list[str]:
         """Dependencies that stand for a store: failure policies name them, not the store."""
         return [d.name for d in self.design.services.dependencies
-                if any(f.target == e.id and f.kind == "call" and f.name.endswith(f"→ {d.name}") for f in self.dfd.flows)]
+                if any(f.kind == "call" and f.name.endswith(f"→ {d.name}") for f in self.dfd.flows_to(e.id))]
 
     # ---- flows: T, I, D
     def _flow(self, f: Flow) -> Iterator[Threat]:
