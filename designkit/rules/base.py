@@ -359,16 +359,12 @@ class Context:
     def covered(self) -> set[str]:
         return {c for t in self.design.validation.tests for c in t.covers}
 
-    def endpoint_names(self, ep: Endpoint) -> frozenset[str]:
-        """Every way a test's ``covers`` may name an endpoint (several rules ask: computed once)."""
-        names = self._endpoint_names.get(id(ep))
-        if names is None:
-            names = self._endpoint_names[id(ep)] = frozenset((ep.route, ep.path, ep.id) if ep.id else (ep.route, ep.path))
+    def endpoint_names(self, ep: Endpoint) -> set[str]:
+        """Every way a test's ``covers`` may name an endpoint."""
+        names = {ep.route, ep.path}
+        if ep.id:
+            names.add(ep.id)
         return names
-
-    @cached_property
-    def _endpoint_names(self) -> dict[int, frozenset[str]]:
-        return {}     # by id(endpoint): the design (and so each endpoint) lives as long as the context
 
 
 def field_is_bounded(f) -> str | None:
