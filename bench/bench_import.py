@@ -151,8 +151,11 @@ def time_cli(source: Path, out: Path, repeat: int) -> None:
     cpu = [i[2] + c[2] for i, c in zip(imports, checks, strict=True)]
     print(f"      cli: import {statistics.median(i[0] for i in imports):.2f} s + check "
           f"{statistics.median(c[0] for c in checks):.2f} s = {statistics.median(totals):.2f} s wall "
-          f"(median of {repeat}; best {min(totals):.2f} s), CPU {statistics.median(cpu):.2f} s, "
-          f"peak {max(x[1] for x in imports + checks):.0f} MiB; load {load_average()}")
+          f"(median of {repeat}; best {min(totals):.2f} s), CPU {statistics.median(cpu):.2f} s "
+          f"(import {statistics.median(i[2] for i in imports):.2f} s + check "
+          f"{statistics.median(c[2] for c in checks):.2f} s), peak "
+          f"{max(x[1] for x in imports + checks):.0f} MiB (import "
+          f"{max(i[1] for i in imports):.0f} MiB); load {load_average()}")
 
 
 def main(argv: list[str] | None = None) -> int:
