@@ -11,28 +11,25 @@ Each run is a fresh process (``python -m designkit check FILE``) after one untim
 memory the largest max RSS reported by ``os.wait4`` for that child. The runs of the sizes are
 interleaved (example, 100, 1,000, 10,000, example, ...) so that a burst of load on this shared
 machine lands on every size alike. CPU time (user + system) is printed too: load disturbs it far
-less than wall time. ``--compare`` measures the sizes of the last recorded table
-and fails when a median wall or CPU time or a peak memory is more than ``--tolerance`` (20%) above it;
-it is run on demand, never in CI.
+less than wall time. ``--record`` and ``--compare`` are the regression guard (``bench/guard.py``):
+``--compare`` measures the sizes of the last recorded table and fails when a median wall or CPU
+time or a peak memory is more than ``--tolerance`` (20%) above it; run on demand, never in CI.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import platform
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import guard  # noqa: E402
 from gen_design import write_design  # noqa: E402
 from measure import ROOT, child_env, load_average, run_once, summary  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
-RESULTS = Path(__file__).resolve().parent / "results" / "check.json"
-FIGURES = ("wall_s", "cpu_s", "peak_mib")
 
 
 def designs(sizes: list[int], folder: Path) -> dict[str, Path]:
@@ -74,37 +71,11 @@ def print_table(rows: dict[str, dict]) -> None:
               f"{row['best_s']:.2f} s | {row['cpu_s']:.2f} s | {row['peak_mib']:.0f} MiB |")
 
 
-def compare(old: dict, new: dict[str, dict], tolerance: float, figures=FIGURES) -> list[str]:
-    """Lines saying which figures got worse than ``tolerance`` allows (empty: none)."""
-    worse = []
-    print(f"\ncompared with {RESULTS.relative_to(ROOT)} ({old['recorded']}, load then {old['load']})")
-    print("| endpoints | figure | recorded | now | now / recorded |")
-    print("|---:|---|---:|---:|---:|")
-    for key, row in new.items():
-        before = old["rows"].get(key)
-        if before is None:
-            continue
-        for figure in figures:
-            if figure not in before:
-                continue
-            ratio = row[figure] / before[figure] if before[figure] else 1.0
-            flag = " **worse**" if ratio > 1 + tolerance else ""
-            print(f"| {label(key)} | {figure} | {before[figure]} | {row[figure]} | {ratio:.2f}{flag} |")
-            if flag:
-                worse.append(f"{label(key)} {figure}: {before[figure]} -> {row[figure]} ({ratio:.2f}x)")
-    return worse
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, help="endpoint counts (default 100 1000 10000)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--record", action="store_true", help=f"write the figures to {RESULTS.name}")
-    parser.add_argument("--compare", action="store_true",
-                        help=f"compare with {RESULTS.name}; exit 1 when a figure is worse than --tolerance")
-    parser.add_argument("--tolerance", type=float, default=0.2)
-    parser.add_argument("--figures", default=",".join(FIGURES),
-                        help="which figures --compare judges (default: all; on a busy machine: cpu_s,peak_mib)")
+    guard.add_options(parser, "check")
     parser.add_argument("--against", type=Path,
                         help="also measure the designkit in this folder (a checkout of another commit), interleaved")
     parser.add_argument("--no-bytecode", action="store_true",
@@ -112,10 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     old = None
     if args.compare:
-        if not RESULTS.exists():
-            print(f"no recorded figures in {RESULTS}; run with --record first", file=sys.stderr)
+        old = guard.recorded("check")
+        if old is None:
             return 2
-        old = json.loads(RESULTS.read_text(encoding="utf-8"))
         sizes = args.sizes or [int(k) for k in old["rows"] if k != "example"]
         runs = args.runs if "--runs" in (argv or sys.argv) else old["runs"]
     else:
@@ -138,23 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             old_row = measured["against"][key]
             print(f"| {label(key)} | {row['wall_s'] / old_row['wall_s']:.2f} | {row['cpu_s'] / old_row['cpu_s']:.2f} "
                   f"| {row['peak_mib'] / old_row['peak_mib']:.2f} |")
-    if args.record:
-        record = {"recorded": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                  "command": "python bench/bench_check.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-                  "python": platform.python_version(), "load": load_average(), "runs": runs,
-                  "bytecode": not args.no_bytecode, "rows": rows}
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        print(f"recorded in {RESULTS.relative_to(ROOT)}")
-    if old is not None:
-        figures = [f for f in args.figures.split(",") if f in FIGURES]
-        worse = compare(old, rows, args.tolerance, figures)
-        if worse:
-            print(f"\n{len(worse)} figure(s) more than {args.tolerance:.0%} worse than recorded:\n  "
-                  + "\n  ".join(worse), file=sys.stderr)
-            return 1
-        print(f"\nno figure more than {args.tolerance:.0%} worse than recorded")
-    return 0
+    return guard.finish(args, "check", rows, runs=runs, label=label, old=old, bytecode=not args.no_bytecode)
 
 
 if __name__ == "__main__":

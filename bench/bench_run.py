@@ -15,15 +15,17 @@ process tree, kernels included, sampled from /proc every 50 ms):
 - growth: `designkit run` with 1, 4 and 11 steps, and on a generated 1,000-endpoint design
 
 and prints the ratios. ``--quick`` measures only `designkit run` and the two floors, alternating
-them run by run (so a busy machine slows each alike). Results are written to
-bench/results/run-<date>.txt.
+them run by run (so a busy machine slows each alike), and reports the CPU time (user + system) of
+each whole process tree too. Results are written to bench/results/run-<date>.txt (or --results).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -66,9 +68,37 @@ def _tree_rss(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in family)
 
 
-def measure(command: list[str] | str, *, env=None, shell=False) -> tuple[float, int, int]:
-    """(wall seconds, peak tree RSS bytes, exit code) of one command."""
+def become_subreaper() -> None:
+    """Adopt the command's orphans (kernels a run kills without waiting for them), so that their
+    CPU time is counted in this process's RUSAGE_CHILDREN once they are reaped (Linux only)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_orphans(deadline: float = 30.0) -> None:
+    """Wait for every adopted orphan (a kernel being killed as the run ended)."""
+    until = time.monotonic() + deadline
+    while time.monotonic() < until:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(command: list[str] | str, *, env=None, shell=False) -> tuple[float, int, int, float]:
+    """(wall seconds, peak tree RSS bytes, exit code, CPU seconds of the whole tree) of one command.
+
+    The CPU time (user + system) counts every process of the tree, kernels included: they are
+    reaped by their parent or, once orphaned, by this process (see ``become_subreaper``)."""
     peak = 0
+    cpu_before = _cpu_of_children()
     started = time.perf_counter()
     proc = subprocess.Popen(command, shell=shell, env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -86,12 +116,13 @@ def measure(command: list[str] | str, *, env=None, shell=False) -> tuple[float, 
     wall = time.perf_counter() - started
     stop.set()
     sampler.join()
-    return wall, peak, code
+    _reap_orphans()
+    return wall, peak, code, _cpu_of_children() - cpu_before
 
 
 def best(n: int, command, **kw) -> tuple[float, int]:
     runs = [measure(command, **kw) for _ in range(n)]
-    for _, _, code in runs:
+    for _, _, code, _ in runs:
         if code not in (0, 1):
             raise SystemExit(f"command failed ({code}): {command}")
     return min(r[0] for r in runs), max(r[1] for r in runs)
@@ -116,14 +147,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="designkit run and the floors only, interleaved")
     parser.add_argument("--before", type=Path, default=None,
                         help="with --quick: also run designkit from this copy of an earlier tree (PYTHONPATH)")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="file to write the results to (default: bench/results/run-<date>.txt)")
     args = parser.parse_args()
+    become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="designkit-bench-"))
     designkit = [str(BIN / "designkit")]
     lines = [f"# designkit run benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
              f"best of {args.repeat}", f"# command: {' '.join([sys.executable] + sys.argv)}"]
 
-    def report(label: str, wall: float, peak: int) -> None:
-        line = f"{label:<52} {wall:7.2f} s   peak {peak / 2**20:7.0f} MiB"
+    def report(label: str, wall: float, peak: int, cpu: float | None = None) -> None:
+        used = f"   cpu {cpu:6.2f} s" if cpu is not None else ""
+        line = f"{label:<52} {wall:7.2f} s{used}   peak {peak / 2**20:7.0f} MiB"
         print(line, flush=True)
         lines.append(line)
 
@@ -132,7 +167,8 @@ def main() -> None:
     floor_command = [sys.executable, "-c", floor_script(floor_dir, work / "floor", jobs)]
     same_env = dict(os.environ, DESIGNKIT_NOTEBOOKS=str(floor_dir))
     if args.quick:
-        return quick(args.repeat, designkit, work, floor_command, same_env, jobs, report, lines, args.before)
+        return quick(args.repeat, designkit, work, floor_command, same_env, jobs, report, lines, args.before,
+                     args.results)
 
     run_wall, run_peak = best(args.repeat, designkit + ["run", str(EXAMPLE), "-o", str(work / "run")])
     report("designkit run (example, 11 steps)", run_wall, run_peak)
@@ -176,19 +212,19 @@ def main() -> None:
     ratios = [f"ratio run / papermill loop:             {run_wall / loop_wall:.2f} (target <= 0.35)",
               f"ratio run / floor (fresh kernels):      {run_wall / floor_wall:.2f} (target <= 1.2)",
               f"ratio run / one-cell notebooks, same runner: {run_wall / same_wall:.2f}"]
-    save(lines, ratios, work)
+    save(lines, ratios, work, args.results)
 
 
-def save(lines: list[str], ratios: list[str], work: Path) -> None:
-    """Print the ratios, and write every line to bench/results/run-<date>.txt."""
+def save(lines: list[str], ratios: list[str], work: Path, target: Path | None = None) -> None:
+    """Print the ratios, and write every line to ``target`` (bench/results/run-<date>.txt)."""
     for line in ratios:
         print(line)
     lines += ratios
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    target = results / f"run-{dt.date.today():%Y%m%d}.txt"
+    target = (target or results / f"run-{dt.date.today():%Y%m%d}.txt").resolve()
     target.write_text("\n".join(lines) + "\n")
-    print(f"wrote {target.relative_to(ROOT)}")
+    print(f"wrote {target}")
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -204,8 +240,9 @@ def floor_script(notebooks: Path, out: Path, jobs: int) -> str:
 
 
 def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str], same_env: dict,
-          jobs: int, report, lines: list[str], before: Path | None) -> None:
-    """`designkit run` against the floors, interleaved run by run; best of ``repeat`` each."""
+          jobs: int, report, lines: list[str], before: Path | None, target: Path | None) -> None:
+    """`designkit run` against the floors, interleaved run by run; best of ``repeat`` each (wall
+    and CPU time of the whole process tree, kernels included)."""
     run_before = designkit + ["run", str(EXAMPLE), "-o", str(work / "before")]
     commands = {
         "designkit run (example, 11 steps)": (designkit + ["run", str(EXAMPLE), "-o", str(work / "run")], None),
@@ -222,22 +259,25 @@ def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str
     runs: dict[str, list] = {label: [] for label in commands}
     for _ in range(repeat):
         for label, (command, env) in commands.items():
-            wall, peak, code = measure(command, env=env)
-            if code not in (0, 1):
+            wall, peak, code, cpu = measure(command, env=env)
+            if code != 0:  # a run with a failed step is not the run being measured
                 raise SystemExit(f"command failed ({code}): {command}")
-            runs[label].append((wall, peak))
-    walls = {}
+            runs[label].append((wall, peak, cpu))
+    walls, cpus = {}, {}
     for label, measured in runs.items():
-        walls[label] = min(w for w, _ in measured)
-        report(label, walls[label], max(p for _, p in measured))
+        walls[label] = min(w for w, _, _ in measured)
+        cpus[label] = min(c for _, _, c in measured)
+        report(label, walls[label], max(p for _, p, _ in measured), cpus[label])
     run_wall, floor_wall, strict_wall, same_wall, *before_wall = walls.values()
+    run_cpu, floor_cpu, strict_cpu, same_cpu, *before_cpu = cpus.values()
     ratios = [*(f"ratio earlier tree's run / floor: {w / floor_wall:.2f}; / floor without rfc3987-syntax: "
-                f"{w / strict_wall:.2f}" for w in before_wall),
-              f"ratio run / floor (fresh kernels):      {run_wall / floor_wall:.2f} (target <= 1.2)",
-              f"ratio run / floor without rfc3987-syntax: {run_wall / strict_wall:.2f}",
-              f"ratio run / one-cell notebooks, same runner: {run_wall / same_wall:.2f}"]
-    save(lines, ratios, work)
-
+                f"{w / strict_wall:.2f} (cpu: {c / strict_cpu:.2f})" for w, c in zip(before_wall, before_cpu, strict=True)),
+              f"ratio run / floor (fresh kernels):      {run_wall / floor_wall:.2f} (target <= 1.2; "
+              f"cpu: {run_cpu / floor_cpu:.2f})",
+              f"ratio run / floor without rfc3987-syntax: {run_wall / strict_wall:.2f} (cpu: {run_cpu / strict_cpu:.2f})",
+              f"ratio run / one-cell notebooks, same runner: {run_wall / same_wall:.2f} (cpu: {run_cpu / same_cpu:.2f})",
+              f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
+    save(lines, ratios, work, target)
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pytest
 import yaml
 from conftest import EXAMPLES, run_cli
@@ -65,3 +66,20 @@ def test_checklist_has_status_and_evidence_for_each_seed_item(batch):
         assert list(states.values()).count("not met") >= 6
     else:
         assert set(states.values()) <= {"met", "waived"}, states
+
+
+def test_executed_notebooks_show_a_line_instead_of_a_form_and_keep_every_table(batch):
+    """Nobody can use a widget form in a headless run: each step says where its form is instead,
+    and its tables and findings are still in the executed notebook."""
+    from designkit.jupyter.notebook import HEADLESS_FORM
+
+    _, out, _ = batch
+    for step in STEPS:
+        nb = nbformat.read(out / "notebooks" / step.notebook, as_version=4)
+        outputs = {cell.source: cell.outputs for cell in nb.cells if cell.cell_type == "code"}
+        shown = [o.get("data", {}) for o in outputs["session.form()"]]
+        assert [d.get("text/markdown") for d in shown] == [HEADLESS_FORM], step.id
+        assert not any("application/vnd.jupyter.widget-view+json" in d
+                       for cell in outputs.values() for o in cell for d in [o.get("data", {})]), step.id
+        assert outputs["session.show_tables()"], step.id       # a heading and a table (or "none yet")
+        assert outputs["session.show_findings()"], step.id

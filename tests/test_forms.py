@@ -814,3 +814,19 @@ def test_the_form_shows_open_findings_with_their_messages(design: Path):
     endpoints.save_button.click()
     assert form.dk_saver.last_level == "ok", form.dk_saver.last_message
     assert "No open findings" in form.children[-1].value
+
+
+def test_a_session_builds_its_form_in_jupyter_and_a_line_in_a_headless_run(design: Path, tmp_path, monkeypatch):
+    import ipywidgets
+    from IPython.display import Markdown
+
+    from designkit.core.steps import HEADLESS_ENV
+    from designkit.jupyter.notebook import HEADLESS_FORM, open_step
+
+    session = open_step("api", design, tmp_path / "out")
+    monkeypatch.delenv(HEADLESS_ENV, raising=False)
+    assert isinstance(session.form(), ipywidgets.Widget)
+    monkeypatch.setenv(HEADLESS_ENV, "1")            # as `designkit run` starts its kernels
+    line = session.form()
+    assert isinstance(line, Markdown) and line.data == HEADLESS_FORM
+    assert design.read_bytes() == EXAMPLE.read_bytes()

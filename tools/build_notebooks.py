@@ -12,7 +12,9 @@ clearing the rest so the files stay small and diffs stay readable.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -61,7 +63,7 @@ def build(step: Step) -> nbformat.NotebookNode:
     cells.append(new_code_cell("session.show_findings()"))
     cells.append(new_markdown_cell("## Decide\n\nEdit this step's decisions; **Save** writes the design file (comments kept), "
                                    "and the tables and findings above refresh. Record a decision with its reasons under "
-                                   "*Record a decision*. In a headless run the form is shown but changes nothing."))
+                                   "*Record a decision*. A headless run (`designkit run`) builds no form: a line says so."))
     cells.append(new_code_cell("session.form()"))
     if step.id == "report":
         cells.append(new_markdown_cell(
@@ -106,6 +108,9 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    # the executed notebooks write their step results into a temporary folder, not ../out
+    # (designkit.jupyter.notebook.NOTEBOOK_OUTPUT_ENV; the kernels inherit this environment)
+    os.environ.setdefault("DESIGNKIT_NOTEBOOK_OUTPUT", tempfile.mkdtemp(prefix="designkit-build-"))
     for step in STEPS:
         path = out / step.notebook
         nbformat.write(build(step), path)

@@ -4,7 +4,8 @@ The runner loads and checks the design once (bad input fails here, before any ke
 and hands the result to every step as a file (the ``checked`` parameter), so no step reloads
 or rechecks it. Design steps are independent of each other, so ``jobs`` worker threads
 (default: the number of cores) take them from a queue, each on its own warm kernel (see
-``kernels``). The report step runs last and is told which steps failed (``run.json``), so the
+``kernels``). The kernels run headless (``HEADLESS_ENV`` in their environment): the step
+notebooks build no widget form there, since nobody could use it. The report step runs last and is told which steps failed (``run.json``), so the
 checklist it displays is the one written. Then ``write_outputs`` writes spec, checklist, report,
 findings and artifacts: the one place they are written, after every notebook ran.
 
@@ -30,16 +31,17 @@ from pathlib import Path
 from ..core.errors import UsageError
 from ..core.files import write_text_atomic
 from ..core.loader import load_design
-from ..core.steps import STEPS, Step, StepFailure, get_step
+from ..core.steps import HEADLESS_ENV, STEPS, Step, StepFailure, get_step
 from ..outputs.assemble import preload as preload_outputs
 from ..outputs.assemble import write_outputs
 from ..outputs.checked import save_checked
 from .kernels import KernelPool, PoolClosed
 from .progress import RunEvents
 
-# What every step notebook imports (the step session, its forms, the check result it reads back):
-# imported in each worker's kernel as it starts.
-STEP_IMPORTS = ("designkit.jupyter.notebook", "designkit.jupyter.forms", "designkit.rules")
+# What every step notebook imports (the step session and the check result it reads back): imported
+# in each worker's kernel as it starts. Not the forms: the kernels run headless (HEADLESS_ENV), so
+# the step notebooks build none.
+STEP_IMPORTS = ("designkit.jupyter.notebook", "designkit.rules")
 
 
 def notebooks_dir() -> Path:
@@ -228,7 +230,7 @@ class Runner:
         (self.output_dir / "notebooks").mkdir(parents=True, exist_ok=True)
         summary = RunSummary(self.design_path, self.output_dir)
         logging.getLogger("traitlets").setLevel(logging.ERROR)
-        self.kernels = KernelPool()
+        self.kernels = KernelPool(env={HEADLESS_ENV: "1"})
         previous = _install_sigterm()
         todo: queue.Queue = queue.Queue()
         done: queue.Queue = queue.Queue()
@@ -249,6 +251,7 @@ class Runner:
                     except queue.Empty:
                         continue
 
+        ended = False  # the steps ended, or were interrupted; not an error on the way
         try:
             result = run_checks(document)
             self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
@@ -261,27 +264,34 @@ class Runner:
                 todo.put(self.report_step)
                 preload_outputs()  # on the core the report notebook leaves free
                 collect(1)
+            ended = True
         except KeyboardInterrupt:
             with self._start_lock:
                 self.interrupted.set()
             summary.interrupted = True
             self.kernels.kill_all(close=True)
             self.events.interrupted()
+            ended = True
         finally:
             for _ in workers:
                 todo.put(None)
             deadline = time.monotonic() + (1 if self.interrupted.is_set() else 60)
             for worker in workers:
                 worker.join(timeout=max(0.0, deadline - time.monotonic()))
-            self.kernels.close()  # nothing outlives the run, whatever happened above
+            self.kernels.kill_all(close=True)  # no kernel outlives the run, whatever happened above
             self.events.close()
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, previous)
-        self._write_status(summary)
-        if not summary.interrupted:
-            summary.outputs = write_outputs(document, self.output_dir, result=result,
-                                            step_failures=summary.failures, baseline=baseline,
-                                            baseline_label=baseline_label)
+            if not ended:  # leaving with an error: the private folder goes now
+                self.kernels.close()
+        try:
+            self._write_status(summary)
+            if not summary.interrupted:  # the report takes what the steps shared (self._checked)
+                summary.outputs = write_outputs(document, self.output_dir, result=result,
+                                                step_failures=summary.failures, baseline=baseline,
+                                                baseline_label=baseline_label, checked=self._checked)
+        finally:
+            self.kernels.close()  # and the run's private folder with them
         summary.seconds = round(time.perf_counter() - started, 2)
         return summary
 

@@ -230,3 +230,8 @@ def get_step(step_id: str) -> Step:
 
 
 DESIGN_STEPS = tuple(s for s in STEPS if s.id != "report")
+
+# Set (to "1") in the environment of the kernels `designkit run` starts: nobody can use a widget
+# form in a headless run, so a step notebook shows a line there instead of building its form.
+# The runner (designkit.batch) sets it and the step session (designkit.jupyter) reads it.
+HEADLESS_ENV = "DESIGNKIT_HEADLESS"

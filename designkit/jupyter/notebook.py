@@ -21,9 +21,12 @@ from IPython.display import HTML, SVG, Markdown, display
 
 from ..core.findings import Finding
 from ..core.loader import DesignDocument, load_design
-from ..core.steps import Step, StepFailure, get_step
+from ..core.steps import HEADLESS_ENV, Step, StepFailure, get_step
 from ..core.yamlout import dump_yaml
 from . import tables
+
+HEADLESS_FORM = ("_No form in a headless run (`designkit run`): this step's form appears when the "
+                 "notebook is opened in Jupyter._")
 
 
 class StepSession:
@@ -33,6 +36,7 @@ class StepSession:
         self.step = step
         self.design_path = Path(design_path)
         self.output_dir = Path(output_dir)
+        self.checked = checked  # the run's shared load and check (and what is derived from them)
         self._handles: dict[str, Any] = {}
         self.document: DesignDocument
         self.result: Any = None
@@ -82,8 +86,11 @@ class StepSession:
         for name, frame in tables.step_tables(self.step.id, self.design).items():
             display(Markdown(f"**{name}** ({len(frame)})"))
             self._show(f"table:{name}", frame if len(frame) else Markdown("_none yet_"))
-        for name, svg in tables.step_figures(self.step.id, self.design).items():
+        for name, svg in self._figures().items():
             self._show(f"figure:{name}", SVG(svg))
+
+    def _figures(self) -> dict[str, str]:
+        return tables.step_figures(self.step.id, self.design, self.checked, self.document.digest)
 
     def findings_table(self):
         """This step's findings as a styled table (or a line saying there are none)."""
@@ -96,7 +103,12 @@ class StepSession:
         self._show("findings", self.findings_table())
 
     def form(self):
-        """The widget form for this step's decisions (it saves to the design file)."""
+        """The widget form for this step's decisions (it saves to the design file).
+
+        In a headless run (``designkit run``) nobody can use a form, and its widgets are not kept
+        in the executed notebook: a line says where the form is instead."""
+        if os.environ.get(HEADLESS_ENV):
+            return Markdown(HEADLESS_FORM)
         from .forms import build_form
 
         return build_form(self)
@@ -115,7 +127,7 @@ class StepSession:
             key = f"table:{name}"
             if key in self._handles:
                 self._handles[key].update(frame if len(frame) else Markdown("_none yet_"))
-        for name, svg in tables.step_figures(self.step.id, self.design).items():
+        for name, svg in self._figures().items():
             if f"figure:{name}" in self._handles:
                 self._handles[f"figure:{name}"].update(SVG(svg))
         if "findings" in self._handles:

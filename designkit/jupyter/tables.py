@@ -7,6 +7,7 @@ them without any widget. pandas is imported here only, never by the CLI's fast p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pandas as pd
 
@@ -305,14 +306,15 @@ def step_tables(step_id: str, design: Design) -> Tables:
     return STEP_TABLES[step_id](design) | capacity_frames(step_id, design)
 
 
-def step_figures(step_id: str, design: Design) -> dict[str, str]:
-    """SVG charts of this step, by title: the latency budget in the reliability step."""
+def step_figures(step_id: str, design: Design, checked: str | Path = "", digest: str = "") -> dict[str, str]:
+    """SVG charts of this step, by title: the latency budget in the reliability step (in a batch
+    run, made once for the step and the report: ``checked`` and ``digest`` as in
+    ``designkit.outputs.checked.shared``)."""
     if step_id != "reliability":
         return {}
-    from ..capacity import capacity_model
-    from ..outputs.capacity_plot import latency_budget_svg
+    from ..outputs.checked import latency_budget_svg
 
-    svg = latency_budget_svg(capacity_model(design))
+    svg = latency_budget_svg(design, checked, digest)
     return {"latency budget": svg} if svg else {}
 
 

@@ -45,13 +45,15 @@ def preload() -> None:
 
 def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
                   step_failures: Sequence[StepFailure] = (), artifacts: bool = True,
-                  baseline: DesignDocument | None = None, baseline_label: str = "") -> dict[str, Path]:
+                  baseline: DesignDocument | None = None, baseline_label: str = "",
+                  checked: str | Path = "") -> dict[str, Path]:
     """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts.
 
     ``result`` is the design's check result (``run_checks``); ``step_failures`` the steps that
     failed, which make the checklist items they feed "not met". With a ``baseline`` (an earlier
     version of the design), what changed since it and what that breaks go into changes.md and a
-    section of the report (``designkit diff``'s checks).
+    section of the report (``designkit diff``'s checks). ``checked``: a batch run's shared check
+    (``designkit.outputs.checked``), where the steps left what the report also shows.
     """
     from .checklist import evaluate_checklist
     from .exporters import write_artifacts
@@ -74,7 +76,7 @@ def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
                       render_checklist_md(document, result, items, step_failures=failures)),
         "report": (out / "report.html", render_report_html(
             document, result, items, step_failures=failures, diagrams=build_diagrams(document.design),
-            changes=changes)),
+            changes=changes, checked=checked)),
         "findings": (out / "findings.json", json.dumps(
             {"design": str(document.path), "findings": [f.as_dict() for f in result.findings],
              "step_failures": [f.as_dict() for f in failures]}, indent=2, default=str)),

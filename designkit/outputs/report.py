@@ -192,8 +192,11 @@ def _script_safe(js: str) -> str:
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
-def render_report_html(document, result, items, step_failures=None, diagrams=None, changes=None) -> str:
-    """A self-contained HTML report (no network; all user text escaped)."""
+def render_report_html(document, result, items, step_failures=None, diagrams=None, changes=None,
+                       checked="") -> str:
+    """A self-contained HTML report (no network; all user text escaped). In a batch run,
+    ``checked`` is the run's shared check (``designkit.outputs.checked``): the latency budget chart
+    the reliability step made is taken from there."""
     from markupsafe import Markup
 
     mermaid = ""
@@ -210,10 +213,10 @@ def render_report_html(document, result, items, step_failures=None, diagrams=Non
     model = build_threat_model(document.design)
     steps = [(s, result.for_step(s.id)) for s in STEPS]
     from ..capacity import capacity_model, capacity_tables
-    from .capacity_plot import latency_budget_svg
+    from .checked import latency_budget_svg
 
     capacity = capacity_model(document.design)
-    budget_svg = latency_budget_svg(capacity)
+    budget_svg = latency_budget_svg(document.design, checked, document.digest)
     return _env().get_template("report.html.j2").render(
         threats=sorted_rows(model), threat_counts=model.counts(), dfd=dfd_mermaid(model.dfd),
         design=document.design, path=str(document.path), result=result, counts=result.counts(),

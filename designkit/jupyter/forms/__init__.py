@@ -2,8 +2,8 @@
 
 ``build_form(session)`` is what a step notebook's ``session.form()`` returns. Each step has a
 tab (or a few) for its own decisions, and every step has a "Decisions" tab to record a decision
-record. A save refreshes the session (tables and findings update in place on the page). In a
-headless run nobody clicks, so nothing is written: the design file and the parameters decide.
+record. A save refreshes the session (tables and findings update in place on the page). A
+headless run (`designkit run`) builds no form (``StepSession.form``): nobody could click it.
 """
 
 from __future__ import annotations
