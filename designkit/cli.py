@@ -167,6 +167,12 @@ def import_openapi_cmd(source: Path, output: Path, name: str | None, force: bool
 
     path, gaps = write_design_from_openapi(source, output, name=name, force=force)
     click.echo(f"wrote {path} ({gaps} gaps marked '# GAP'); next: designkit check {path}")
+    # The design file is written and closed: end the process now, as `run` does. The
+    # interpreter's teardown (pydantic's and the model's modules, a last garbage collection)
+    # took about 0.03 s of CPU, a tenth of the import of a 1.9 MB description.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 # ---- check (rules)

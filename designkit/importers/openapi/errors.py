@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from http import HTTPStatus
 from typing import Any
 
@@ -25,11 +26,13 @@ _CATCH_ALL = {"default": ("unexpected_error", 500), "4XX": ("client_error", 400)
               "5XX": ("server_error", 500)}
 
 
+@cache      # a few names, asked for by every error response
 def _snake(text: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "error"
 
 
+@cache
 def _status_code_name(status: int) -> str:
     try:
         return _snake(HTTPStatus(status).phrase)
