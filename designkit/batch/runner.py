@@ -34,7 +34,7 @@ from ..core.loader import load_design
 from ..core.steps import CHART_STEP, HEADLESS_ENV, STEPS, Step, StepFailure, get_step
 from ..outputs.assemble import preload as preload_outputs
 from ..outputs.assemble import write_outputs
-from ..outputs.checked import save_checked
+from ..outputs.checked import design_dump, save_checked
 from .kernels import KernelPool, PoolClosed
 from .progress import RunEvents
 
@@ -255,6 +255,7 @@ class Runner:
         try:
             result = run_checks(document)
             self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
+            design_dump(document, self._checked)  # for every step's result, before the steps start
             for step in sorted(self.design_steps, key=lambda s: s.id != CHART_STEP):  # the slowest first
                 todo.put(step)
             # while the kernels start (the main process is idle until the end): Papermill's
