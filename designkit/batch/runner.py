@@ -281,6 +281,8 @@ class Runner:
         finally:
             for _ in workers:
                 todo.put(None)
+            if ended:  # every notebook is written: the kernels are stopped at once, not shut down
+                self.kernels.kill_all()  # politely one by one (0.1 s each)
             deadline = time.monotonic() + (1 if self.interrupted.is_set() else 60)
             for worker in workers:
                 worker.join(timeout=max(0.0, deadline - time.monotonic()))
