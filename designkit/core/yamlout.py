@@ -228,9 +228,14 @@ def _dump_events(data: Any, dumper_class: type, width: int, literal_blocks: bool
         else:
             raise _Fallback
 
-    dumper.open()
-    emit(_DOC_START)
-    walk(data)
-    emit(_DOC_END)
-    dumper.close()
-    return stream.getvalue()
+    try:
+        dumper.open()
+        emit(_DOC_START)
+        walk(data)
+        emit(_DOC_END)
+        dumper.close()
+        return stream.getvalue()
+    finally:
+        # ``walk`` calls itself through its closure: a reference cycle that would hold the
+        # emitter and its text until a garbage collection (which callers may have paused)
+        walk = None  # type: ignore[assignment]  # noqa: F841
