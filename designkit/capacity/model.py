@@ -42,7 +42,7 @@ def availability_target(sla: SLA) -> float | None:
     return value if 0 < value <= 100 else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # slots: one per endpoint
 class Surface:
     """An endpoint or channel: what the capacity model knows about the traffic it takes."""
 

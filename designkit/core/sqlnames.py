@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 PG_MAX_IDENTIFIER = 63
 
 
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")   # plain replacements: no template to expand per name
+_NOT_WORD = re.compile(r"[^A-Za-z0-9_]+")
+
+
+@lru_cache(maxsize=4096)   # a large design repeats its field names in every entity
 def snake(name: str) -> str:
     """``WebhookEvent`` -> ``webhook_event``."""
-    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
-    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "t"
+    return _NOT_WORD.sub("_", _HUMP.sub("_", name)).strip("_").lower() or "t"
 
 
 def fold(name: str) -> str:

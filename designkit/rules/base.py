@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -210,6 +210,15 @@ class Context:
     def schemas(self) -> dict[str, Any]:
         return {s.name: s for s in self.design.api.schemas}
 
+    # Where a name stands among the distinct names (the key path index the rules have always given it).
+    @cached_property
+    def entity_positions(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.entities)}
+
+    @cached_property
+    def schema_positions(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.schemas)}
+
     def resolve_schema(self, ref: str | None):
         """The entity or api.schemas entry a schema reference names, or None."""
         if not ref:
@@ -238,13 +247,20 @@ class Context:
         return out
 
     # ---- API
-    def endpoints(self) -> Iterator[tuple[KeyPath, Endpoint]]:
-        for i, ep in enumerate(self.design.api.endpoints):
-            yield ("api", "endpoints", i), ep
+    # Most rules walk every endpoint: the (key path, endpoint) pairs are built once, not per rule.
+    def endpoints(self) -> tuple[tuple[KeyPath, Endpoint], ...]:
+        return self._endpoint_pairs
 
-    def channels(self) -> Iterator[tuple[KeyPath, Any]]:
-        for i, ch in enumerate(self.design.api.channels):
-            yield ("api", "channels", i), ch
+    def channels(self) -> tuple[tuple[KeyPath, Any], ...]:
+        return self._channel_pairs
+
+    @cached_property
+    def _endpoint_pairs(self) -> tuple[tuple[KeyPath, Endpoint], ...]:
+        return tuple((("api", "endpoints", i), ep) for i, ep in enumerate(self.design.api.endpoints))
+
+    @cached_property
+    def _channel_pairs(self) -> tuple[tuple[KeyPath, Any], ...]:
+        return tuple((("api", "channels", i), ch) for i, ch in enumerate(self.design.api.channels))
 
     @cached_property
     def has_surface(self) -> bool:

@@ -77,16 +77,19 @@ def references_exist(ctx):
         if ref and ctx.resolve_schema(ref) is None:
             yield Hit(kp, f"{what} names unknown schema {strip_list(ref)!r}", fix=fix_for(strip_list(ref)))
 
-    for kp, ep in ctx.endpoints():
-        label = ep.label
-        if ep.request is not None:
-            yield from check_ref(kp + ("request", "schema"), ep.request.schema_, f"{label} request")
+    def unknown(ref) -> bool:
+        return bool(ref) and ctx.resolve_schema(ref) is None
+
+    for kp, ep in ctx.endpoints():    # key paths and messages are built only for what is unknown
+        if ep.request is not None and unknown(ep.request.schema_):
+            yield from check_ref(kp + ("request", "schema"), ep.request.schema_, f"{ep.label} request")
         for j, resp in enumerate(ep.responses):
-            yield from check_ref(kp + ("responses", j, "schema"), resp.schema_, f"{label} response {resp.status}")
+            if unknown(resp.schema_):
+                yield from check_ref(kp + ("responses", j, "schema"), resp.schema_, f"{ep.label} response {resp.status}")
         for key in ("writes", "reads"):
             for j, name in enumerate(getattr(ep, key)):
                 if name not in entities:
-                    yield Hit(kp + (key, j), f"{label} {key} unknown entity {name!r}", fix=fix_for(name))
+                    yield Hit(kp + (key, j), f"{ep.label} {key} unknown entity {name!r}", fix=fix_for(name))
     for kp, ch in ctx.channels():
         yield from check_ref(kp + ("message",), ch.message, f"channel {ch.name} message")
         for j, name in enumerate(ch.writes):

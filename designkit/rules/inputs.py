@@ -99,10 +99,10 @@ def _named_schema_bounds(ctx, ref, seen):
         return
     seen.add(name)
     if name in ctx.schemas:
-        i = list(ctx.schemas).index(name)
+        i = ctx.schema_positions[name]
         base = ("api", "schemas", i)
     elif name in ctx.entities:
-        i = list(ctx.entities).index(name)
+        i = ctx.entity_positions[name]
         base = ("data_model", "entities", i)
     else:
         return
@@ -220,5 +220,5 @@ def no_mass_assignment(ctx):
         why = _privileges(ctx, ep)
         if why:
             where = kp + ("request", "unknown_fields") if body.unknown_fields else \
-                ("api", "schemas", list(ctx.schemas).index(named.name), "unknown_fields")
+                ("api", "schemas", ctx.schema_positions[named.name], "unknown_fields")
             yield Hit(where, f"{endpoint_label(ep)} accepts fields its schema does not name, and {why}")

@@ -91,13 +91,15 @@ def slas_stated(ctx):
             yield Hit(("scope", "slas"), f"{' and '.join(stated)} targets are stated as constraints but no SLA is")
         elif scope.tier == "A":
             yield Hit(("scope", "slas"), "a tier A design states no SLA, and no availability or latency target either")
-    surfaces = {n for _, ep in ctx.endpoints() for n in ctx.endpoint_names(ep)} | {
-        ch.name for ch in ctx.design.api.channels}
+    surfaces: set[str] | None = None    # every endpoint's names: built only when an SLA names one
     for i, sla in enumerate(scope.slas):
         if is_placeholder(sla.indicator):
             yield Hit(("scope", "slas", i, "indicator"), f"SLA {sla.name} has no indicator (what is measured)",
                       fix="add `indicator: share of non-5xx responses` (what is measured)")
         for j, name in enumerate(sla.applies_to):
+            if surfaces is None:
+                surfaces = {n for _, ep in ctx.endpoints() for n in ctx.endpoint_names(ep)} | {
+                    ch.name for ch in ctx.design.api.channels}
             if name not in surfaces:
                 yield Hit(("scope", "slas", i, "applies_to", j), f"SLA {sla.name} applies to {name!r}, which is no "
                           "endpoint or channel",
