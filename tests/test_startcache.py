@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import typing
 
 import pytest
 from conftest import EXAMPLES
@@ -121,10 +122,11 @@ def _point():
             y: int = 0
             tags: list = dataclasses.field(default_factory=list)
 
+        Point.ref = typing.ForwardRef("dict[str, Point] | None")   # typing compiles it
     return Point
 
 
-def test_dataclass_methods_from_the_cache_work_as_compiled(cache_file, monkeypatch):
+def test_dataclass_methods_and_annotations_from_the_cache_work_as_compiled(cache_file, monkeypatch):
     first = _point()
     assert cache_file.is_file()
     compiled = []
@@ -132,11 +134,13 @@ def test_dataclass_methods_from_the_cache_work_as_compiled(cache_file, monkeypat
                         raising=False)
     second = _point()
     assert compiled == []                          # every method came from the file
-    assert "exec" not in vars(dataclasses)         # dataclasses is itself again after the block
+    assert "exec" not in vars(dataclasses) and "compile" not in vars(typing)   # themselves again
     for cls in (first, second):
         p = cls(1, tags=["a"])
         assert (p.x, p.y, p.tags) == (1, 0, ["a"]) and p == cls(1, 0, ["a"]) and p != cls(2)
         assert repr(p).endswith("Point(x=1, y=0, tags=['a'])") and hash(cls(1, 2, None)) == hash(cls(1, 2, None))
         with pytest.raises(dataclasses.FrozenInstanceError):
             p.x = 3
+        assert typing._eval_type(cls.ref, {"Point": cls}, None) == dict[str, cls] | None
     assert second.__init__.__code__ == first.__init__.__code__
+    assert second.ref.__forward_code__ == first.ref.__forward_code__

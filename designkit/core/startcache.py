@@ -1,17 +1,18 @@
 """What the imports of ``designkit check`` compile, kept beside the bytecode for the next start.
 
-Importing the model, the loader and the rules compiles two kinds of things every time, which
+Importing the model, the loader and the rules compiles three kinds of things every time, which
 the ``.pyc`` files do not keep: about a hundred and twenty regular expressions (PyYAML's reader
-and resolver, the rules' patterns, the standard library's), and the methods ``dataclasses``
-writes as source text and compiles for each of some eighty dataclasses (``__init__``,
-``__repr__``, ``__eq__`` ...: 345 small functions). Together a quarter of the start-up, spent in
-``re``'s parser (written in Python) and in ``compile``. :func:`primed` keeps what they produce
-in a file: a pattern's compiled code, which ``_sre.compile`` turns into a pattern object in
-microseconds, and a method's code object, which ``marshal`` stores as it stores a ``.pyc``.
-Within it, ``re``'s own cache holds the patterns (``re.compile`` looks there first) and
-``dataclasses`` runs the stored code for a source text it has seen (the ``exec`` it calls is
-given the compiled code instead of the text); the first run, or one that compiles something the
-file does not hold, adds it to the file when the block ends.
+and resolver, the rules' patterns, the standard library's); the methods ``dataclasses`` writes
+as source text for each of some eighty dataclasses (``__init__``, ``__repr__``, ``__eq__`` ...:
+345 small functions); and the 735 annotations of pydantic-core's ``TypedDict`` classes, which
+``typing`` compiles one by one. Together more than a quarter of the start-up, spent in ``re``'s
+parser (written in Python) and in ``compile``. :func:`primed` keeps what they produce in a
+file: a pattern's compiled code, which ``_sre.compile`` turns into a pattern object in
+microseconds, and code objects, which ``marshal`` stores as it stores a ``.pyc``. Within it,
+``re``'s own cache holds the patterns (``re.compile`` looks there first), and the ``exec`` of
+``dataclasses`` and the ``compile`` of ``typing`` are given the stored code object for a source
+text they have seen; the first run, or one that compiles something the file does not hold, adds
+it to the file when the block ends.
 
 Never stale: an entry is found by its source (a pattern's text and flags, a method's text), and
 what that compiles to depends on nothing but the Python that compiles it, which names the file
@@ -25,14 +26,15 @@ bytecode, trusted no more than the bytecode beside it. Only what the block compi
 one, a folder that cannot be written) leaves ``re`` and ``dataclasses`` to compile as always.
 """
 
-from __future__ import annotations
-
+# No ``from __future__`` import here: the compiles below must inherit no flags, as those of
+# ``typing`` and ``dataclasses`` inherit none.
 import contextlib
 import dataclasses
 import marshal
 import os
 import re
 import sys
+import typing
 
 _PREFIX = "startup."
 _MAX_ENTRIES = 4000      # a file that keeps growing (code that changes often) starts again
@@ -122,25 +124,34 @@ def _new_patterns(primed: set) -> list:
     return new
 
 
-# --------------------------------------------------------------------------- dataclass methods
+# --------------------------------------------------------------------------- compiled source
 
 
-class _Exec:
-    """``exec`` for ``dataclasses``: the stored code object for a source text it has seen."""
+class _Compiler:
+    """``compile`` for ``typing`` and ``exec`` for ``dataclasses``: the stored code object for a
+    source text already seen, else what the builtin compiles (with no ``__future__`` flags to
+    inherit, here as there)."""
 
     def __init__(self, codes: dict):
         self.codes = codes
         self.new: dict = {}
 
-    def __call__(self, source, globals=None, locals=None):
-        code = self.codes.get(source) if isinstance(source, str) else None
+    def _code(self, source: str, filename: str, mode: str):
+        key = (source, filename, mode)
+        code = self.codes.get(key)
         if code is None:
-            code = source
-            if isinstance(source, str):
-                # as exec compiles it (dataclasses has no __future__ imports to inherit)
-                code = compile(source, "<string>", "exec", dont_inherit=True)
-                self.new[source] = code
-        return exec(code, globals, locals)
+            code = self.new[key] = compile(source, filename, mode)
+        return code
+
+    def compile(self, source, filename, mode, *args, **kwargs):
+        if args or kwargs or not isinstance(source, str):
+            return compile(source, filename, mode, *args, **kwargs)
+        return self._code(source, filename, mode)
+
+    def exec(self, source, globals=None, locals=None):
+        if isinstance(source, str):
+            source = self._code(source, "<string>", "exec")
+        return exec(source, globals, locals)
 
 
 # --------------------------------------------------------------------------- the block
@@ -166,21 +177,23 @@ def _write(path: str, patterns: list, codes: dict, new_patterns: list, new_codes
 
 @contextlib.contextmanager
 def primed():
-    """Within: ``re`` and ``dataclasses`` find ready made what earlier runs compiled. On leaving,
+    """Within: ``re``, ``dataclasses`` and ``typing`` find ready made what earlier runs compiled. On leaving,
     what this block compiled itself is added to the file (unless Python writes no bytecode)."""
     path = _cache_file()
-    if path is None or not isinstance(getattr(re, "_cache", None), dict) or "exec" in vars(dataclasses):
+    if (path is None or not isinstance(getattr(re, "_cache", None), dict) or "exec" in vars(dataclasses)
+            or "compile" in vars(typing)):
         yield
         return
     patterns, codes = _read(path)
     keys = _prime(patterns)
-    run = _Exec(codes)
-    dataclasses.exec = run    # a module global comes before the builtin of that name
+    compiler = _Compiler(codes)
+    # a module global comes before the builtin of that name
+    dataclasses.exec, typing.compile = compiler.exec, compiler.compile
     try:
         yield
     finally:
-        del dataclasses.exec
+        del dataclasses.exec, typing.compile
         if not sys.dont_write_bytecode:
             new_patterns = _new_patterns(keys) if len(re._cache) > len(keys) else []
-            if new_patterns or run.new:
-                _write(path, patterns, codes, new_patterns, run.new)
+            if new_patterns or compiler.new:
+                _write(path, patterns, codes, new_patterns, compiler.new)
