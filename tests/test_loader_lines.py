@@ -79,7 +79,13 @@ def test_scan_gives_the_parse_lines_on_any_document(data, flow):
         assert list(loader.scan_lines(text, "x.yaml").items()) == expected
 
 
-def test_a_loaded_design_builds_its_line_map_only_when_a_line_is_asked_for():
+def test_a_small_design_records_its_lines_as_it_is_parsed():
+    document = loader.load_design(WEBHOOK)
+    assert document.lines == loader.parse_yaml(WEBHOOK.read_text(encoding="utf-8"), "x")[1]
+
+
+def test_a_large_design_builds_its_line_map_only_when_a_line_is_asked_for(monkeypatch):
+    monkeypatch.setattr(loader, "EAGER_LINES_MAX_CHARS", 1000)   # the example counts as large
     document = loader.load_design(WEBHOOK)
     assert isinstance(document.lines, loader.LineMap) and document.lines._map is None
     assert document.line_of(("api", "endpoints", 0, "path")) == _line_of(WEBHOOK, "path:")
