@@ -31,7 +31,7 @@ from pathlib import Path
 from ..core.errors import UsageError
 from ..core.files import write_text_atomic
 from ..core.loader import load_design
-from ..core.steps import HEADLESS_ENV, STEPS, Step, StepFailure, get_step
+from ..core.steps import CHART_STEP, HEADLESS_ENV, STEPS, Step, StepFailure, get_step
 from ..outputs.assemble import preload as preload_outputs
 from ..outputs.assemble import write_outputs
 from ..outputs.checked import save_checked
@@ -255,14 +255,17 @@ class Runner:
         try:
             result = run_checks(document)
             self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
-            for step in self.design_steps:
+            for step in sorted(self.design_steps, key=lambda s: s.id != CHART_STEP):  # the slowest first
                 todo.put(step)
+            # while the kernels start (the main process is idle until the end): Papermill's
+            # parameterize (for the first step of each worker) and what write_outputs imports
+            import papermill.parameterize  # noqa: F401
+            preload_outputs()
             collect(len(self.design_steps))
             summary.steps.sort(key=lambda r: get_step(r.step).number)
             self._write_status(summary)
             if self.report_step is not None:  # last: it shows the checklist with the others' failures
                 todo.put(self.report_step)
-                preload_outputs()  # on the core the report notebook leaves free
                 collect(1)
             ended = True
         except KeyboardInterrupt:

@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ..core.durations import leading_duration
 from ..core.model import SLA, Design
@@ -48,10 +49,17 @@ class Surface:
 
     label: str
     key_path: KeyPath
-    names: frozenset[str]            # every name an SLA's applies_to may use for it
     handler: str | None
     rate_rps: float | None
     rate_source: str
+    ref: Any = field(default=None, repr=False, compare=False)   # the endpoint or channel
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name an SLA's applies_to may use for it (derived when asked, not held per endpoint)."""
+        if self.key_path[:2] == ("api", "endpoints"):
+            return frozenset(x for x in (self.ref.id, self.ref.route, self.ref.path) if x)
+        return frozenset({self.ref.name})
 
 
 def surfaces_label(surfaces: tuple[Surface, ...], limit: int = 3) -> str:
@@ -213,19 +221,18 @@ class CapacityModel:
         system = design.performance.capacity.peak_rps if design.performance.capacity else None
         out = []
         for i, ep in enumerate(design.api.endpoints):
-            names = frozenset(x for x in (ep.id, ep.route, ep.path) if x)
             if ep.peak_rps is not None:
                 rate, source = ep.peak_rps, "endpoint peak_rps"
             elif system is not None:
                 rate, source = system, "system peak (upper bound)"
             else:
                 rate, source = None, "not stated"
-            out.append(Surface(ep.label, ("api", "endpoints", i), names, ep.handler, rate, source))
+            out.append(Surface(ep.label, ("api", "endpoints", i), ep.handler, rate, source, ep))
         for i, ch in enumerate(design.api.channels):
             if ch.direction == "publish":
                 continue      # the service only sends on it: no requests arrive that way
-            out.append(Surface(f"channel {ch.name}", ("api", "channels", i), frozenset({ch.name}), ch.handler,
-                               system, "system peak (upper bound)" if system is not None else "not stated"))
+            out.append(Surface(f"channel {ch.name}", ("api", "channels", i), ch.handler,
+                               system, "system peak (upper bound)" if system is not None else "not stated", ch))
         return out
 
     def _covered(self, sla: SLA) -> list[Surface]:

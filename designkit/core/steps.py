@@ -235,3 +235,8 @@ DESIGN_STEPS = tuple(s for s in STEPS if s.id != "report")
 # form in a headless run, so a step notebook shows a line there instead of building its form.
 # The runner (designkit.batch) sets it and the step session (designkit.jupyter) reads it.
 HEADLESS_ENV = "DESIGNKIT_HEADLESS"
+
+# The step whose notebook draws the latency budget chart (matplotlib: about a second to import,
+# the slowest cell of any step; designkit.jupyter.tables.step_figures). `designkit run` starts it
+# first, so that the other workers share out the rest meanwhile.
+CHART_STEP = "reliability"

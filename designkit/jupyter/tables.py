@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..core.findings import Finding
 from ..core.model import Design, Endpoint, Parameter, SchemaField
+from ..core.steps import CHART_STEP
 
 Tables = dict[str, pd.DataFrame]
 
@@ -310,7 +311,7 @@ def step_figures(step_id: str, design: Design, checked: str | Path = "", digest:
     """SVG charts of this step, by title: the latency budget in the reliability step (in a batch
     run, made once for the step and the report: ``checked`` and ``digest`` as in
     ``designkit.outputs.checked.shared``)."""
-    if step_id != "reliability":
+    if step_id != CHART_STEP:
         return {}
     from ..outputs.checked import latency_budget_svg
 

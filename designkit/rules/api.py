@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 from . import seeds
 from .base import (
@@ -70,17 +71,16 @@ def response_schema(ctx):
         responses: [{status: 202, body: none}]
     """
     for kp, ep in ctx.endpoints():
-        label = endpoint_label(ep)
         ok = [(j, r) for j, r in enumerate(ep.responses) if 200 <= r.status < 300]
         if not ok:
-            yield Hit(kp + ("responses",), f"{label} declares no success (2xx) response",
+            yield Hit(kp + ("responses",), f"{endpoint_label(ep)} declares no success (2xx) response",
                       fix="add its success response, e.g. `responses: [{status: 200, schema: NAME}]` "
                           "(a success that deliberately carries nothing says body none)")
             continue
         for j, r in ok:
             if r.status not in (204, 205) and ep.method != "HEAD" and r.body != "none" \
                     and not r.schema_ and not r.fields:
-                yield Hit(kp + ("responses", j), f"{label} response {r.status} has no schema",
+                yield Hit(kp + ("responses", j), f"{endpoint_label(ep)} response {r.status} has no schema",
                           fix="add `schema: NAME` or inline `fields:`, or `body: none` when it deliberately carries nothing")
 
 
@@ -133,15 +133,14 @@ def errors_from_model(ctx):
     """
     codes = ctx.error_codes
     for kp, ep in ctx.endpoints():
-        label = endpoint_label(ep)
         if not ep.errors and not any(r.status >= 400 for r in ep.responses):
             if is_probe(ep):
                 continue   # a liveness or readiness probe fails by not answering 200
-            yield Hit(kp + ("errors",), f"{label} declares no errors (no error codes and no 4xx/5xx responses)")
+            yield Hit(kp + ("errors",), f"{endpoint_label(ep)} declares no errors (no error codes and no 4xx/5xx responses)")
             continue
         for j, code in enumerate(ep.errors):
             if code not in codes:
-                yield Hit(kp + ("errors", j), f"{label} returns error {code!r}, which the error model does not define",
+                yield Hit(kp + ("errors", j), f"{endpoint_label(ep)} returns error {code!r}, which the error model does not define",
                           fix=f"use one of: {names_list(sorted(codes), 8)}" if codes
                           else "add the code to api.error_model.codes")
 
@@ -174,8 +173,13 @@ def versioning(ctx):
     if v is None:
         yield Hit(("api", "versioning"), "the API states no versioning scheme")
         return
-    versioned = [(kp, ep) for kp, ep in ctx.endpoints()
-                 if not OPERATIONAL.match(ep.path) and _VERSION.match(ep.path.strip("/").split("/", 1)[0])]
+    # one pass: the endpoints with a business contract, their first path segment, whether it is a version
+    contracts = []
+    for kp, ep in ctx.endpoints():
+        if not OPERATIONAL.match(ep.path):
+            first = ep.path.strip("/").split("/", 1)[0]
+            contracts.append((kp, ep, first, bool(_VERSION.match(first))))
+    versioned = [(kp, ep) for kp, ep, _, has_version in contracts if has_version]
     if v.scheme == "none":
         if is_placeholder(v.policy):
             yield Hit(("api", "versioning", "policy"), "versioning is 'none' without a policy saying how changes ship")
@@ -192,12 +196,7 @@ def versioning(ctx):
         yield Hit(("api", "versioning", "current"), f"versioning scheme {v.scheme} does not name the current version")
     if is_placeholder(v.policy):
         yield Hit(("api", "versioning", "policy"), "versioning has no policy for breaking changes")
-    versioned_paths = {kp for kp, _ in versioned}
-    for kp, ep in ctx.endpoints():
-        if OPERATIONAL.match(ep.path):
-            continue
-        first = ep.path.strip("/").split("/", 1)[0]
-        has_version = kp in versioned_paths
+    for kp, ep, first, has_version in contracts:
         if v.scheme == "url-path":
             if not has_version:
                 yield Hit(kp + ("path",), f"{endpoint_label(ep)} path {ep.path} has no version segment",
@@ -212,8 +211,12 @@ def versioning(ctx):
                       fix="remove the version segment, or switch the scheme to url-path")
 
 
+_PATH_VARIABLE = re.compile(r"\{[^}]*\}")
+
+
 def _shape(path: str) -> str:
-    return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/") or "/")
+    path = path.rstrip("/") or "/"
+    return _PATH_VARIABLE.sub("{}", path) if "{" in path else path
 
 
 @rule("API009", "api.unique-operations", "error", step="api", seed=seeds.API_ENDPOINTS,
@@ -230,19 +233,18 @@ def unique_operations(ctx):
     Good:
         - {id: getOrder, method: GET, path: "/v1/orders/{order_id}"}
     """
-    routes: dict[tuple[str, str], str] = {}
-    ids: dict[str, str] = {}
+    routes: dict[tuple[str, str], Any] = {}    # -> the first endpoint of the route
+    ids: set[str] = set()
     for kp, ep in ctx.endpoints():
         route = (ep.method, _shape(ep.path))
-        label = endpoint_label(ep)
         if route in routes:
-            yield Hit(kp + ("path",), f"{ep.route} duplicates {routes[route]}")
+            yield Hit(kp + ("path",), f"{ep.route} duplicates {endpoint_label(routes[route])}")
         else:
-            routes[route] = label
+            routes[route] = ep
         if ep.id:
             if ep.id in ids:
                 yield Hit(kp + ("id",), f"operation id {ep.id!r} is used twice")
-            ids[ep.id] = label
+            ids.add(ep.id)
 
 
 _PARAM = re.compile(r"\{([^}]+)\}")

@@ -64,21 +64,20 @@ def input_bounds(ctx):
     """
     seen_schemas: set[str] = set()
     for kp, ep in ctx.endpoints():
-        label = endpoint_label(ep)
         for j, p in enumerate(ep.parameters):
             why = field_is_bounded(p)
             if why:
-                yield Hit(kp + ("parameters", j), f"{label} parameter {p.name!r} is unbounded ({why})")
+                yield Hit(kp + ("parameters", j), f"{endpoint_label(ep)} parameter {p.name!r} is unbounded ({why})")
         body = ep.request
         if body is None:
             continue
         if body.max_bytes is None:
-            yield Hit(kp + ("request", "max_bytes"), f"{label} accepts a body of any size",
+            yield Hit(kp + ("request", "max_bytes"), f"{endpoint_label(ep)} accepts a body of any size",
                       fix="add `max_bytes:` to the request (the largest body accepted)")
         for j, f in enumerate(body.fields):
             why = field_is_bounded(f)
             if why:
-                yield Hit(kp + ("request", "fields", j), f"{label} body field {f.name!r} is unbounded ({why})")
+                yield Hit(kp + ("request", "fields", j), f"{endpoint_label(ep)} body field {f.name!r} is unbounded ({why})")
         yield from _named_schema_bounds(ctx, body.schema_, seen_schemas)
     for kp, ch in ctx.channels():
         if ch.direction == "publish":

@@ -293,6 +293,24 @@ def _words(text: str, chunk: int = 1 << 16) -> set[str]:
     return words
 
 
+def _lines_holding(text: str, words: set[str], chunk: int = 1 << 16) -> list[tuple[int, int]]:
+    """Offsets (start, end) of the lines of ``text`` that hold one of ``words`` (whitespace-separated
+    words of the text), in one pass: searching the text once per word cost a pass per word (0.2 s
+    on an imported 1.5 MB design whose 210 operation names pass the token gate)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + chunk)
+        end = len(text) if end < 0 else end
+        a = start
+        for line in text[start:end].split("\n"):
+            if not words.isdisjoint(line.split()):
+                out.append((a, a + len(line)))
+            a += len(line) + 1
+        start = end + 1
+    return out
+
+
 def _needles(det: Detector, words: set[str], vocab: str, vocab_lower: str) -> list[str]:
     """What to look for in the text for ``det``: its anchors that occur, or the gated words."""
     hay = vocab_lower if det.lower else vocab
@@ -327,14 +345,20 @@ def scan(text: str) -> list[Found]:
     vocab_lower = _lower(vocab)
     lowered: str | None = None
     spans: list[tuple[int, int, Detector, str]] = []
-    gated: dict[tuple, list[str]] = {}   # detectors with the same gate on every word share its answer
+    # Detectors with the same gate on every word share its answer: the lines holding a gated word.
+    gated: dict[tuple, list[tuple[int, int]]] = {}
     for det in DETECTORS:
         if det.anchors == ("",):
-            needles = gated.get((det.gate, det.min_word))
-            if needles is None:
-                needles = gated[(det.gate, det.min_word)] = _needles(det, words, vocab, vocab_lower)
-        else:
-            needles = _needles(det, words, vocab, vocab_lower)
+            key = (det.gate, det.min_word)
+            if key not in gated:
+                needles = _needles(det, words, vocab, vocab_lower)
+                gated[key] = _lines_holding(text, set(needles)) if needles else []
+            if gated[key] and (det.lower or det.context):
+                lowered = lowered if lowered is not None else _lower(text)
+            for a, b in gated[key]:
+                _match_line(det, text, lowered, a, b, spans)
+            continue
+        needles = _needles(det, words, vocab, vocab_lower)
         if not needles:
             continue
         if det.lower or det.context:

@@ -221,11 +221,14 @@ class _Classifier:
 
     def endpoint(self, ep: Endpoint) -> set[str]:
         out: set[str] = set()
-        if ep.request:
-            out |= self.schema(ep.request.schema_) | self.fields(ep.request.fields)
-        for r in ep.responses:
-            out |= self.schema(r.schema_) | self.fields(r.fields)
-        for name in (*ep.writes, *ep.reads):
+        for body in (ep.request, *ep.responses) if ep.request else ep.responses:
+            if body.schema_:
+                out |= self.schema(body.schema_)
+            if body.fields:
+                out |= self.fields(body.fields)
+        for name in ep.writes:
+            out |= self.entity(name)
+        for name in ep.reads:
             out |= self.entity(name)
         return out
 
