@@ -12,6 +12,7 @@ check` on the result, each a fresh process. `--chain N` times a description whos
 reached through a chain of N `$ref`s.
 
     .venv/bin/python bench/bench_import.py [--resources 300 | --size-mb 1.9] [--repeat 3] [--cli]
+    .venv/bin/python bench/bench_import.py --size-mb 1.9 --repeat 5 --cli --against ../base
     .venv/bin/python bench/bench_import.py --chain 30000
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import child_env, load_average, run_once  # noqa: E402
+from measure import ROOT, child_env, load_average, run_once  # noqa: E402
 
 from designkit.importers.openapi import write_design_from_openapi  # noqa: E402
 
@@ -136,26 +137,42 @@ def chain(n: int) -> dict:
             "components": {"schemas": schemas}}
 
 
-def time_cli(source: Path, out: Path, repeat: int) -> None:
-    """`designkit import openapi` then `designkit check`, as a user runs them (fresh processes)."""
+def time_cli(source: Path, out: Path, repeat: int, trees: dict[str, Path] | None = None) -> None:
+    """`designkit import openapi` then `designkit check`, as a user runs them (fresh processes).
+
+    With several ``trees`` (``now``: this checkout; ``against``: another), each run imports and
+    checks with every tree in turn (interleaved), each in its own folder, so a busy machine
+    slows them alike.
+    """
+    trees = trees or {"now": ROOT}
     env = child_env()
-    importing = [sys.executable, "-m", "designkit", "import", "openapi", str(source), "-o", str(out), "--force"]
-    checking = [sys.executable, "-m", "designkit", "check", str(out), "--fail-on", "never"]
-    run_once(importing, env=env, ok=(0,))                  # warm-up (bytecode, model cache), untimed
-    run_once(checking, env=env, ok=(0,))
-    imports, checks = [], []
+    outs = {name: out.with_name(f"{out.stem}-{name}.yaml") for name in trees}
+
+    def commands(name: str) -> tuple[list[str], list[str]]:
+        return ([sys.executable, "-m", "designkit", "import", "openapi", str(source), "-o",
+                 str(outs[name]), "--force"],
+                [sys.executable, "-m", "designkit", "check", str(outs[name]), "--fail-on", "never"])
+
+    for name, tree in trees.items():                          # warm-up (bytecode, model cache)
+        for cmd in commands(name):
+            run_once(cmd, env=env, cwd=tree, ok=(0,))
+    runs: dict[str, tuple[list, list]] = {name: ([], []) for name in trees}
     for _ in range(repeat):
-        imports.append(run_once(importing, env=env, ok=(0,)))
-        checks.append(run_once(checking, env=env, ok=(0,)))
-    totals = [i[0] + c[0] for i, c in zip(imports, checks, strict=True)]
-    cpu = [i[2] + c[2] for i, c in zip(imports, checks, strict=True)]
-    print(f"      cli: import {statistics.median(i[0] for i in imports):.2f} s + check "
-          f"{statistics.median(c[0] for c in checks):.2f} s = {statistics.median(totals):.2f} s wall "
-          f"(median of {repeat}; best {min(totals):.2f} s), CPU {statistics.median(cpu):.2f} s "
-          f"(import {statistics.median(i[2] for i in imports):.2f} s + check "
-          f"{statistics.median(c[2] for c in checks):.2f} s), peak "
-          f"{max(x[1] for x in imports + checks):.0f} MiB (import "
-          f"{max(i[1] for i in imports):.0f} MiB); load {load_average()}")
+        for name, tree in trees.items():
+            importing, checking = commands(name)
+            runs[name][0].append(run_once(importing, env=env, cwd=tree, ok=(0,)))
+            runs[name][1].append(run_once(checking, env=env, cwd=tree, ok=(0,)))
+    for name, (imports, checks) in runs.items():
+        totals = [i[0] + c[0] for i, c in zip(imports, checks, strict=True)]
+        cpu = [i[2] + c[2] for i, c in zip(imports, checks, strict=True)]
+        print(f"      cli ({name}): import {statistics.median(i[0] for i in imports):.2f} s + check "
+              f"{statistics.median(c[0] for c in checks):.2f} s = {statistics.median(totals):.2f} s "
+              f"wall (median of {repeat}; best {min(totals):.2f} s), CPU {statistics.median(cpu):.2f} s "
+              f"(import {statistics.median(i[2] for i in imports):.2f} s + check "
+              f"{statistics.median(c[2] for c in checks):.2f} s), peak "
+              f"{max(x[1] for x in imports + checks):.0f} MiB (import "
+              f"{max(i[1] for i in imports):.0f} MiB)")
+    print(f"      load {load_average()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cli", action="store_true",
                         help="also time `designkit import openapi` + `designkit check` as processes")
+    parser.add_argument("--against", type=Path,
+                        help="with --cli: also time another checkout's designkit, interleaved")
     parser.add_argument("--chain", type=int, help="time one chain of this many $refs instead")
     args = parser.parse_args(argv)
     if args.chain:
@@ -198,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"(best {min(times):.2f} s of {args.repeat}; design file "
                   f"{out.stat().st_size / 1e6:.1f} MB)")
             if args.cli:
-                time_cli(source, out, args.repeat)
+                time_cli(source, out, args.repeat, {"now": ROOT, **(
+                    {"against": args.against.resolve()} if args.against else {})})
     return 0
 
 

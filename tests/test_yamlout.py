@@ -11,6 +11,7 @@ colons, ``#``, a leading ``-``, Unicode, line breaks, ``NO``/``yes``, numbers wr
 from __future__ import annotations
 
 import datetime
+import gc
 import math
 import tempfile
 
@@ -121,3 +122,20 @@ def test_fast_path_writes_what_yaml_dump_writes_and_it_reads_back(data, literal_
 def test_floats_are_written_as_the_representer_writes_them():
     values = [0.0, -0.0, 1.5, 1e17, 1e-7, -2.5e300, math.inf, -math.inf, math.nan]
     assert dump_yaml(values) == slow_dump(values)
+
+
+def test_writing_leaves_nothing_for_the_garbage_collector():
+    """The importer writes with the collector paused: a reference cycle per call (the walk's
+    closure) would hold each call's emitter and text until the process ends."""
+    data = {"entities": [{"name": "Order", "fields": [FlowMap(name="id", type="uuid")]}],
+            "text": "x" * 200}
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            dump_yaml(data, literal_blocks=True)
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -8,13 +8,13 @@ fields; ``literal_blocks=True`` writes text with line breaks as ``|`` blocks, fo
 edits next (an imported design).
 
 With libyaml, plain data (dicts, lists, text, numbers, booleans, None: the types the safe
-representer writes, each object once) skips PyYAML's Python representer and serializer: the
-events they would make are made here in one pass and handed to libyaml's emitter, which does
-all the writing (styles, quoting, folding, escapes). The events are the same (each scalar's
-implicit flags come from the same resolver, remembered per text), so the text is the same byte
-for byte; the representer took most of the time of writing a large file. Anything else (other
-types, an object reached twice, which the representer writes as an anchor and alias) is
-written by ``yaml.dump`` as before.
+representer writes, each object once) skips PyYAML's Python representer and serializer, which
+took most of the time of writing a large file: the events they would make are made here in one
+pass (one event object per distinct short text, kept) and handed to libyaml's emitter, which
+does all the writing (styles, quoting, folding, escapes). Each scalar's implicit flags come from
+the same resolver, so the text is the one ``yaml.dump`` writes, byte for byte
+(``tests/test_yamlout.py`` holds the two to that). Anything else (other types, an object reached
+twice, which the representer writes as an anchor and alias) is written by ``yaml.dump``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ _FAST = _Dumper is not yaml.SafeDumper
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
 _QUOTE = "tag:designkit,2026:text-to-quote"   # any tag but str's: the emitter quotes the text
 
 
@@ -109,10 +108,10 @@ _BLOCK_EVENTS: dict[str, ScalarEvent] = {}
 _CACHE_MAX = 50_000
 _CACHE_TEXT = 64
 _RESOLVER = _FlowDumper(StringIO())   # its resolve(), the one both paths use
-_MAP_START = MappingStartEvent(None, _MAP, True, flow_style=False)
-_FLOW_START = MappingStartEvent(None, _MAP, True, flow_style=True)
+_MAP_START = MappingStartEvent(None, None, True, flow_style=False)
+_FLOW_START = MappingStartEvent(None, None, True, flow_style=True)
 _MAP_END = MappingEndEvent()
-_SEQ_START = SequenceStartEvent(None, _SEQ, True, flow_style=False)
+_SEQ_START = SequenceStartEvent(None, None, True, flow_style=False)
 _SEQ_END = SequenceEndEvent()
 
 
@@ -125,7 +124,9 @@ def _text_event(value: str, literal_blocks: bool, long_texts: dict[str, ScalarEv
     block = literal_blocks and "\n" in value
     # implicit: written plain, does it read back as text (not "yes", "1:30", "null" ...)
     implicit = (_RESOLVER.resolve(ScalarNode, value, (True, False)) == _STR, True)
-    event = ScalarEvent(None, _STR, implicit, value, style="|" if block else None)
+    # No tag: libyaml reads a scalar's tag only when neither implicit flag is set, and text is
+    # always implicit when quoted (the same holds for the collections below).
+    event = ScalarEvent(None, None, implicit, value, style="|" if block else None)
     if len(value) > _CACHE_TEXT:
         long_texts[value] = event
     else:
@@ -158,58 +159,83 @@ def _typed(tag: str, value: str) -> ScalarEvent:
 _TRUE = _typed("tag:yaml.org,2002:bool", "true")
 _FALSE = _typed("tag:yaml.org,2002:bool", "false")
 _NULL = _typed("tag:yaml.org,2002:null", "null")
+_DOC_START = DocumentStartEvent(explicit=False)
+_DOC_END = DocumentEndEvent(explicit=False)
+
+
+def _int_event(value: int) -> ScalarEvent:
+    event = _typed("tag:yaml.org,2002:int", str(value))
+    if len(_INT_EVENTS) < _CACHE_MAX:
+        _INT_EVENTS[value] = event
+    return event
+
+
+_INT_EVENTS: dict[int, ScalarEvent] = {}
 
 
 def _dump_events(data: Any, dumper_class: type, width: int, literal_blocks: bool) -> str:
+    """``data`` written through ``dumper_class``'s emitter from events made here; raises
+    ``_Fallback`` (the half-written text is dropped) where ``yaml.dump`` must write it."""
     seen: set[int] = set()
     texts = _BLOCK_EVENTS if literal_blocks else _TEXT_EVENTS
     long_texts: dict[str, ScalarEvent] = {}
-    # The events are made up front, so that data the fast path cannot write leaves no partial
-    # text behind: the fallback then starts from nothing.
-    events: list[Any] = [DocumentStartEvent(explicit=False)]
-    add = events.append
+    stream = StringIO()
+    dumper = dumper_class(stream, default_flow_style=False, allow_unicode=True, width=width,
+                          sort_keys=False)
+    emit = dumper.emit
 
     def walk(node: Any) -> None:
         kind = node.__class__
         if kind is str:
             event = texts.get(node)
-            add(event if event is not None else _text_event(node, literal_blocks, long_texts))
+            emit(event if event is not None else _text_event(node, literal_blocks, long_texts))
         elif kind is dict or kind is FlowMap:
             if id(node) in seen:
                 raise _Fallback
             seen.add(id(node))
-            add(_FLOW_START if kind is FlowMap else _MAP_START)
+            emit(_FLOW_START if kind is FlowMap else _MAP_START)
             for key, value in node.items():
-                walk(key)
-                walk(value)
-            add(_MAP_END)
+                # the commonest scalars (known text) here rather than through a call
+                if key.__class__ is str and (event := texts.get(key)) is not None:
+                    emit(event)
+                else:
+                    walk(key)
+                if value.__class__ is str and (event := texts.get(value)) is not None:
+                    emit(event)
+                else:
+                    walk(value)
+            emit(_MAP_END)
         elif kind is list:
             if id(node) in seen:
                 raise _Fallback
             seen.add(id(node))
-            add(_SEQ_START)
+            emit(_SEQ_START)
             for item in node:
-                walk(item)
-            add(_SEQ_END)
+                if item.__class__ is str and (event := texts.get(item)) is not None:
+                    emit(event)
+                else:
+                    walk(item)
+            emit(_SEQ_END)
         elif kind is bool:
-            add(_TRUE if node else _FALSE)
+            emit(_TRUE if node else _FALSE)
         elif kind is int:
-            add(_typed("tag:yaml.org,2002:int", str(node)))
+            event = _INT_EVENTS.get(node)
+            emit(event if event is not None else _int_event(node))
         elif kind is float:
-            add(_typed("tag:yaml.org,2002:float", _float_text(node)))
+            emit(_typed("tag:yaml.org,2002:float", _float_text(node)))
         elif node is None:
-            add(_NULL)
+            emit(_NULL)
         else:
             raise _Fallback
 
-    walk(data)
-    add(DocumentEndEvent(explicit=False))
-    stream = StringIO()
-    dumper = dumper_class(stream, default_flow_style=False, allow_unicode=True, width=width,
-                          sort_keys=False)
-    dumper.open()
-    emit = dumper.emit
-    for event in events:
-        emit(event)
-    dumper.close()
-    return stream.getvalue()
+    try:
+        dumper.open()
+        emit(_DOC_START)
+        walk(data)
+        emit(_DOC_END)
+        dumper.close()
+        return stream.getvalue()
+    finally:
+        # ``walk`` calls itself through its closure: a reference cycle that would hold the
+        # emitter and its text until a garbage collection (which callers may have paused)
+        walk = None  # type: ignore[assignment]  # noqa: F841

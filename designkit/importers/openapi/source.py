@@ -1,9 +1,9 @@
 """Reading an OpenAPI file: size, text, YAML or JSON, the version, and where each key stands.
 
 YAML is read with the loader's safe reader (no object tags, alias bombs and deep nesting
-refused, line numbers kept for messages). JSON, which has none of those, is read by ``json``
-(ten times faster on a description of a few MB; duplicate keys refused as the YAML reader does),
-and its line numbers are found only when a message needs one. Every problem is an
+refused). JSON, which has none of those, is read by ``json`` (ten times faster on a description
+of a few MB; duplicate keys refused as the YAML reader does). Where each key stands is found
+only when a message needs a line (a fifth of the YAML read). Every problem is an
 :class:`ImportSourceError` naming file, line and key path, with a fix.
 """
 
@@ -30,7 +30,7 @@ class Source:
 
     @property
     def lines(self) -> dict[KeyPath, int]:
-        """Key path -> line; for JSON read by ``json``, found by the YAML reader on first use."""
+        """Key path -> line, found by the YAML reader on first use (a message needs one)."""
         if self._lines is None:
             try:
                 self._lines = parse_yaml(self.text, self.file)[1]
@@ -101,22 +101,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _parse(text: str, file: str) -> tuple[Any, dict[KeyPath, int] | None]:
-    """JSON through ``json`` (lines found later, if a message needs them); anything else, and
-    JSON ``json`` refuses, through the safe YAML reader, whose message names the line."""
+    """JSON through ``json``; anything else, and JSON ``json`` refuses, through the safe YAML
+    reader, whose message names the line. Neither records where each key is: ``Source.lines``
+    finds that the first time a message needs a line (most imports never do)."""
     if text.lstrip().startswith(("{", "[")):
         try:
             return json.loads(text, object_pairs_hook=_unique_keys), None
         except (ValueError, RecursionError, _DuplicateKey) as exc:
             json_error = exc       # the YAML reader may still read it, or say where it breaks
         try:
-            return parse_yaml(text, file)
+            return parse_yaml(text, file, lines=False)
         except DesignFileError:
             if not isinstance(json_error, json.JSONDecodeError):
                 raise
             raise ImportSourceError.single(file, f"is neither valid YAML nor JSON ({json_error})",
                                            line=json_error.lineno,
                                            fix="check the file's syntax") from None
-    return parse_yaml(text, file)
+    return parse_yaml(text, file, lines=False)
 
 
 def _check_top_level(source: Source) -> None:
