@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> None:
     # cyclic collector would only walk objects that live until the end (a tenth of the start-up;
     # the check itself keeps it paused as well, see ``outputs.check``).
     gc.disable()
-    from .core.recache import primed
+    from .core.startcache import primed
 
-    with primed():   # the modules a check runs, imported with their regular expressions ready made
+    with primed():   # the modules a check runs, with what their imports compile ready made
         from . import capacity, rules, threats  # noqa: F401 (the rules import these as they run)
         from .core import loader  # noqa: F401
         from .outputs import report  # noqa: F401
