@@ -152,6 +152,15 @@ def test_an_accepted_threat_keeps_its_status_and_closes_its_finding():
     assert model.problems == []
 
 
+def test_confidential_webhook_deliveries_without_tls_are_a_finding_on_their_flow():
+    text = ("name: x\napi:\n  base_url: http://api.example.com\n  webhooks:\n"
+            "    - {name: order-events, event: order.paid, payload: Order, signing: HMAC-SHA256 over the body,"
+            " delivery: retries 3 times}\n"
+            "data_model:\n  entities:\n    - {name: Order, classification: confidential, fields: [{name: id, type: uuid}]}\n")
+    found = [f for f in run_checks(load_design_text(text)).findings if f.code == "THR002"]
+    assert len(found) == 1 and found[0].message.endswith(": order-events"), found
+
+
 def test_register_problems_point_at_the_entry():
     text = """
 name: x
