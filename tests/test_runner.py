@@ -123,6 +123,20 @@ def test_a_failing_step_is_isolated_and_reported(tmp_path):
         assert item.startswith(shown_item.removesuffix("...")), (shown_item, item)
 
 
+def test_a_failing_report_notebook_is_in_the_outputs_written(tmp_path):
+    """The outputs are rendered while the report notebook runs, as if it succeeds: when it fails,
+    what is written says so all the same."""
+    notebooks = _notebooks_with(tmp_path, "11_report.ipynb", "raise RuntimeError('the report step broke')")
+    proc = _run(tmp_path, notebooks, "--steps", "scope,report")
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1, err
+    out = tmp_path / "out"
+    (recorded,) = json.loads((out / "findings.json").read_text())["step_failures"]
+    assert recorded["step"] == "report" and recorded["evalue"] == "the report step broke"
+    assert "the report step broke" in (out / "checklist.md").read_text()
+    assert "the report step broke" in (out / "report.html").read_text()
+
+
 def test_a_hung_step_times_out_and_its_kernel_is_stopped(tmp_path):
     notebooks = _notebooks_with(tmp_path, "01_scope.ipynb", "import time\ntime.sleep(600)")
     proc = _run(tmp_path, notebooks, "--steps", "scope", "--timeout", "20")

@@ -6,8 +6,8 @@ or rechecks it. Design steps are independent of each other, so ``jobs`` worker t
 (default: the number of cores) take them from a queue, each on its own warm kernel (see
 ``kernels``). The kernels run headless (``HEADLESS_ENV`` in their environment): the step
 notebooks build no widget form there, since nobody could use it. The report step runs last and is told which steps failed (``run.json``), so the
-checklist it displays is the one written. Then ``write_outputs`` writes spec, checklist, report,
-findings and artifacts: the one place they are written, after every notebook ran.
+checklist it displays is the one written; the outputs (spec, checklist, report, findings and
+artifacts) are rendered meanwhile, and written once, after every notebook ran.
 
 A failing step does not stop the others: its executed notebook is kept, and its failure (a
 ``StepFailure``: step, cell, source, error) goes into the checklist. A watchdog kills the kernel
@@ -33,8 +33,8 @@ from ..core.files import write_text_atomic
 from ..core.loader import load_design
 from ..core.steps import CHART_STEP, HEADLESS_ENV, STEPS, Step, StepFailure, get_step
 from ..outputs.assemble import preload as preload_outputs
-from ..outputs.assemble import write_outputs
-from ..outputs.checked import save_checked
+from ..outputs.assemble import render_outputs
+from ..outputs.checked import design_dump, save_checked
 from .kernels import KernelPool, PoolClosed
 from .progress import RunEvents
 
@@ -252,13 +252,15 @@ class Runner:
                         continue
 
         ended = False  # the steps ended, or were interrupted; not an error on the way
+        rendered = None  # the outputs, rendered while the report notebook runs
         try:
             result = run_checks(document)
             self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
+            design_dump(document, self._checked)  # for every step's result, before the steps start
             for step in sorted(self.design_steps, key=lambda s: s.id != CHART_STEP):  # the slowest first
                 todo.put(step)
             # while the kernels start (the main process is idle until the end): Papermill's
-            # parameterize (for the first step of each worker) and what write_outputs imports
+            # parameterize (for the first step of each worker) and what the outputs import
             import papermill.parameterize  # noqa: F401
             preload_outputs()
             collect(len(self.design_steps))
@@ -266,6 +268,7 @@ class Runner:
             self._write_status(summary)
             if self.report_step is not None:  # last: it shows the checklist with the others' failures
                 todo.put(self.report_step)
+                rendered = self._render(document, result, summary.failures, baseline, baseline_label)
                 collect(1)
             ended = True
         except KeyboardInterrupt:
@@ -278,6 +281,8 @@ class Runner:
         finally:
             for _ in workers:
                 todo.put(None)
+            if ended:  # every notebook is written: the kernels are stopped at once, not shut down
+                self.kernels.kill_all()  # politely one by one (0.1 s each)
             deadline = time.monotonic() + (1 if self.interrupted.is_set() else 60)
             for worker in workers:
                 worker.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -289,14 +294,26 @@ class Runner:
                 self.kernels.close()
         try:
             self._write_status(summary)
-            if not summary.interrupted:  # the report takes what the steps shared (self._checked)
-                summary.outputs = write_outputs(document, self.output_dir, result=result,
-                                                step_failures=summary.failures, baseline=baseline,
-                                                baseline_label=baseline_label, checked=self._checked)
+            if not summary.interrupted:
+                if rendered is None or rendered.step_failures != summary.failures:  # the report failed
+                    rendered = render_outputs(document, self.output_dir, result=result,
+                                              step_failures=summary.failures, baseline=baseline,
+                                              baseline_label=baseline_label, checked=self._checked)
+                summary.outputs = rendered.write()
         finally:
             self.kernels.close()  # and the run's private folder with them
         summary.seconds = round(time.perf_counter() - started, 2)
         return summary
+
+    def _render(self, document, result, failures: list[StepFailure], baseline, baseline_label):
+        """The outputs as the run will write them if the report notebook succeeds (it runs
+        meanwhile, on its own core); None when rendering fails here: it is done again, and its
+        error raised, after the notebook. The report takes what the steps shared (``checked``)."""
+        try:
+            return render_outputs(document, self.output_dir, result=result, step_failures=failures,
+                                  baseline=baseline, baseline_label=baseline_label, checked=self._checked)
+        except Exception:
+            return None
 
     def _write_status(self, summary: RunSummary) -> None:
         import json

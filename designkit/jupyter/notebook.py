@@ -137,9 +137,10 @@ class StepSession:
 
     def step_result(self) -> dict:
         """This step's part of the design and its findings, as plain data."""
+        from ..outputs.checked import design_dump
+
         section = self.step.section
-        data = (self.design.model_dump(mode="json", by_alias=True, exclude_defaults=True).get(section, {})
-                if section else {})
+        data = design_dump(self.document, self.checked).get(section, {}) if section else {}
         return {"step": self.step.id, "title": self.step.title, "design": str(self.design_path),
                 section or "report": data, "findings": [f.as_dict() for f in self.findings]}
 

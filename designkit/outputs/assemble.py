@@ -43,18 +43,39 @@ def preload() -> None:
     _env().get_template("report.html.j2")  # compiled once per process
 
 
-def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
-                  step_failures: Sequence[StepFailure] = (), artifacts: bool = True,
-                  baseline: DesignDocument | None = None, baseline_label: str = "",
-                  checked: str | Path = "") -> dict[str, Path]:
-    """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts.
+class RenderedOutputs:
+    """Every output of a run as text, not yet written: ``render_outputs`` makes it, ``write``
+    writes it all at once (one check of the folder, one update of its manifest)."""
 
-    ``result`` is the design's check result (``run_checks``); ``step_failures`` the steps that
-    failed, which make the checklist items they feed "not met". With a ``baseline`` (an earlier
-    version of the design), what changed since it and what that breaks go into changes.md and a
-    section of the report (``designkit diff``'s checks). ``checked``: a batch run's shared check
-    (``designkit.outputs.checked``), where the steps left what the report also shows.
-    """
+    def __init__(self, document: DesignDocument, out: Path, step_failures: list[StepFailure]):
+        self.document = document
+        self.out = out
+        self.step_failures = step_failures  # the failed steps it was rendered with
+        self.guard = OutputGuard(out, protect=[document.path], by="run")
+        self.texts: dict[str, tuple[Path, str]] = {}   # name -> (path, text)
+
+    # what the exporters call on a guard: the files are kept here until ``write``
+    def check_all(self, paths) -> None:
+        self.guard.check_all(paths)
+
+    def write_many(self, texts: dict[Path, str]) -> list[Path]:
+        for path, text in texts.items():
+            path = Path(path)
+            self.texts[f"artifact:{path.relative_to(self.out).as_posix()}"] = (path, text)
+        return [Path(p) for p in texts]
+
+    def write(self) -> dict[str, Path]:
+        """Write every file (never over the design, nor over a file designkit did not write:
+        core/output_guard.py) and return them by name."""
+        self.guard.write_many(dict(self.texts.values()))
+        return {name: path for name, (path, _) in self.texts.items()}
+
+
+def render_outputs(document: DesignDocument, output_dir: str | Path, *, result,
+                   step_failures: Sequence[StepFailure] = (), artifacts: bool = True,
+                   baseline: DesignDocument | None = None, baseline_label: str = "",
+                   checked: str | Path = "") -> RenderedOutputs:
+    """Everything ``write_outputs`` writes, rendered but not written (the options are its own)."""
     from .checklist import evaluate_checklist
     from .exporters import write_artifacts
     from .exporters.diagrams import build_diagrams
@@ -70,7 +91,8 @@ def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
 
         changes = run_diff(baseline, document, old_label=baseline_label or str(baseline.path),
                            new_label=str(document.path))
-    texts = {
+    rendered = RenderedOutputs(document, out, failures)
+    rendered.texts = {
         "spec": (out / "spec.yaml", spec_yaml(document, items)),
         "checklist": (out / "checklist.md",
                       render_checklist_md(document, result, items, step_failures=failures)),
@@ -82,12 +104,24 @@ def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
              "step_failures": [f.as_dict() for f in failures]}, indent=2, default=str)),
     }
     if changes is not None:
-        texts["changes"] = (out / "changes.md", format_markdown(changes))
-    # Never over the design, nor over a file designkit did not write (core/output_guard.py).
-    guard = OutputGuard(out, protect=[document.path], by="run")
-    guard.write_many(dict(texts.values()))
-    written = {name: path for name, (path, _) in texts.items()}
-    if artifacts:
-        for path in write_artifacts(document, out / "artifacts", guard=guard):
-            written[f"artifact:{path.relative_to(out).as_posix()}"] = path
-    return written
+        rendered.texts["changes"] = (out / "changes.md", format_markdown(changes))
+    if artifacts:  # the exporters hand their files to ``rendered`` as they would to a guard
+        write_artifacts(document, out / "artifacts", guard=rendered)
+    return rendered
+
+
+def write_outputs(document: DesignDocument, output_dir: str | Path, *, result,
+                  step_failures: Sequence[StepFailure] = (), artifacts: bool = True,
+                  baseline: DesignDocument | None = None, baseline_label: str = "",
+                  checked: str | Path = "") -> dict[str, Path]:
+    """Write spec.yaml, checklist.md, report.html, findings.json and the artifacts.
+
+    ``result`` is the design's check result (``run_checks``); ``step_failures`` the steps that
+    failed, which make the checklist items they feed "not met". With a ``baseline`` (an earlier
+    version of the design), what changed since it and what that breaks go into changes.md and a
+    section of the report (``designkit diff``'s checks). ``checked``: a batch run's shared check
+    (``designkit.outputs.checked``), where the steps left what the report also shows.
+    """
+    return render_outputs(document, output_dir, result=result, step_failures=step_failures,
+                          artifacts=artifacts, baseline=baseline, baseline_label=baseline_label,
+                          checked=checked).write()

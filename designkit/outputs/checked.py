@@ -5,9 +5,10 @@ this user can read (in the run's private temporary folder); every step notebook 
 instead of loading and checking the design again. It is read back only while the design file
 still has the digest it was loaded with: a design edited since is loaded afresh.
 
-What the steps and the outputs derive from the design alike (the latency budget chart, whose
-matplotlib import alone takes a second) is made once too: ``shared`` saves it next to the
-``checked`` file, under the design's digest, for the other processes of the run.
+What the steps and the outputs derive from the design alike is made once too: ``shared`` saves
+it next to the ``checked`` file, under the design's digest, for the other processes of the run:
+the design as plain data (each step writes its section; in a kernel the first dump builds the
+model's serializers, 0.2 s) and the latency budget chart (matplotlib: a second to import).
 """
 
 from __future__ import annotations
@@ -75,3 +76,9 @@ def latency_budget_svg(design, checked: str | Path = "", digest: str = "") -> st
 
         return latency_budget_svg(capacity_model(design))
     return shared(checked, digest, "latency-budget", make)
+
+
+def design_dump(document, checked: str | Path = "") -> dict:
+    """The design as plain data (JSON types, aliases, defaults left out), made once in a run."""
+    return shared(checked, document.digest, "design-dump",
+                  lambda: document.design.model_dump(mode="json", by_alias=True, exclude_defaults=True))
