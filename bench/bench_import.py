@@ -13,6 +13,8 @@ reached through a chain of N `$ref`s.
 
     .venv/bin/python bench/bench_import.py [--resources 300 | --size-mb 1.9] [--repeat 3] [--cli]
     .venv/bin/python bench/bench_import.py --size-mb 1.9 --repeat 5 --cli --against ../base
+    .venv/bin/python bench/bench_import.py --size-mb 1.9 --repeat 5 --record   # the guard's record
+    .venv/bin/python bench/bench_import.py --compare   # same description; exit 1 if 20% worse
     .venv/bin/python bench/bench_import.py --chain 30000
 """
 
@@ -29,7 +31,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import ROOT, child_env, load_average, run_once  # noqa: E402
+import guard  # noqa: E402
+from measure import ROOT, child_env, load_average, run_once, summary  # noqa: E402
 
 from designkit.importers.openapi import write_design_from_openapi  # noqa: E402
 
@@ -137,12 +140,14 @@ def chain(n: int) -> dict:
             "components": {"schemas": schemas}}
 
 
-def time_cli(source: Path, out: Path, repeat: int, trees: dict[str, Path] | None = None) -> None:
+def time_cli(source: Path, out: Path, repeat: int, trees: dict[str, Path] | None = None
+             ) -> dict[str, dict[str, dict]]:
     """`designkit import openapi` then `designkit check`, as a user runs them (fresh processes).
 
     With several ``trees`` (``now``: this checkout; ``against``: another), each run imports and
     checks with every tree in turn (interleaved), each in its own folder, so a busy machine
-    slows them alike.
+    slows them alike. Returns, per tree, the guard's rows (``import``, ``check``, ``total``:
+    median wall and CPU seconds, peak MiB).
     """
     trees = trees or {"now": ROOT}
     env = child_env()
@@ -173,11 +178,17 @@ def time_cli(source: Path, out: Path, repeat: int, trees: dict[str, Path] | None
               f"{max(x[1] for x in imports + checks):.0f} MiB (import "
               f"{max(i[1] for i in imports):.0f} MiB)")
     print(f"      load {load_average()}")
+    out_rows = {}
+    for name, (imports, checks) in runs.items():
+        both = [(i[0] + c[0], max(i[1], c[1]), i[2] + c[2]) for i, c in zip(imports, checks, strict=True)]
+        out_rows[name] = {part: summary(*map(list, zip(*rows, strict=True)))
+                          for part, rows in (("import", imports), ("check", checks), ("total", both))}
+    return out_rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--resources", type=int, default=300)
+    parser.add_argument("--resources", type=int, help="resources to synthesize (default 300)")
     parser.add_argument("--size-mb", type=float, help="make the JSON about this size instead")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cli", action="store_true",
@@ -185,7 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", type=Path,
                         help="with --cli: also time another checkout's designkit, interleaved")
     parser.add_argument("--chain", type=int, help="time one chain of this many $refs instead")
+    guard.add_options(parser, "import")
     args = parser.parse_args(argv)
+    old = guard.recorded("import") if args.compare else None
+    if args.compare and old is None:
+        return 2
+    if args.record or args.compare:
+        args.cli = True               # the guarded figures are the processes'
+    if old is not None and args.resources is None and args.size_mb is None:
+        args.resources = old["resources"]     # compare the description that was recorded
     if args.chain:
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "chain.json"
@@ -194,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
             write_design_from_openapi(source, Path(tmp) / "design.yaml")
             print(f"chain of {args.chain:,} $refs: import {time.perf_counter() - start:.2f} s")
         return 0
-    doc = synthesize(resources_for(args.size_mb) if args.size_mb else args.resources)
+    resources = resources_for(args.size_mb) if args.size_mb else (args.resources or 300)
+    doc = synthesize(resources)
+    rows: dict[str, dict] = {}
     operations = sum(1 for item in doc["paths"].values() for m in item if m != "parameters")
     with tempfile.TemporaryDirectory() as tmp:
         sources = {
@@ -217,9 +238,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"(best {min(times):.2f} s of {args.repeat}; design file "
                   f"{out.stat().st_size / 1e6:.1f} MB)")
             if args.cli:
-                time_cli(source, out, args.repeat, {"now": ROOT, **(
+                measured = time_cli(source, out, args.repeat, {"now": ROOT, **(
                     {"against": args.against.resolve()} if args.against else {})})
-    return 0
+                rows.update({f"{kind} {part}": row for part, row in measured["now"].items()})
+    if not rows:
+        return 0
+    return guard.finish(args, "import", rows, runs=args.repeat, old=old, resources=resources,
+                        operations=operations)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_check.py", "bench_secrets.py", "bench_asyncapi.py", "bench_diff.py", "bench_threats.py",
+BENCHES = ["bench_check.py", "bench_rules.py", "bench_secrets.py", "bench_asyncapi.py", "bench_diff.py", "bench_threats.py",
            "bench_import.py", "bench_forms.py", "bench_run.py"]
 
 if __name__ == "__main__":

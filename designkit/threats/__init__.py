@@ -97,8 +97,9 @@ class ThreatModel:
         """
         dfd, may_be_missing = self.dfd, self._catalogue.m.may_be_missing
         if rule_code in TLS_RULES:
-            candidates = [*(e for e in dfd.elements if any(may_be_missing(rule_code, f) for f in dfd.flows_of(e))),
-                          *(f.id for f in dfd.flows if f.threats and may_be_missing(rule_code, f))]
+            flows = [f for f in dfd.flows if may_be_missing(rule_code, f)]
+            ends = {end for f in flows for end in (f.source, f.target)}   # an actor's TLS is its flows'
+            candidates = [*(e for e in dfd.elements if e in ends), *(f.id for f in flows if f.threats)]
         else:
             candidates = [*dfd.elements, *(f.id for f in dfd.flows if f.threats)]
         return [t for element in candidates for t in self.threats_of(element)

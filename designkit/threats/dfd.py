@@ -135,25 +135,21 @@ class DataFlowModel:
 
     @cached_property
     def _from(self) -> dict[str, list[Flow]]:
-        out: dict[str, list[Flow]] = {}
-        for f in self.flows:
-            out.setdefault(f.source, []).append(f)
-        return out
+        return self._index(lambda f: (f.source,))
 
     @cached_property
     def _to(self) -> dict[str, list[Flow]]:
-        out: dict[str, list[Flow]] = {}
-        for f in self.flows:
-            out.setdefault(f.target, []).append(f)
-        return out
+        return self._index(lambda f: (f.target,))
 
     @cached_property
     def _touching(self) -> dict[str, list[Flow]]:
+        return self._index(lambda f: (f.source, f.target))
+
+    def _index(self, ends) -> dict[str, list[Flow]]:
         out: dict[str, list[Flow]] = {}
         for f in self.flows:
-            out.setdefault(f.source, []).append(f)
-            if f.target != f.source:
-                out.setdefault(f.target, []).append(f)
+            for end in dict.fromkeys(ends(f)):    # a flow from an element to itself is listed once
+                out.setdefault(end, []).append(f)
         return out
 
 
