@@ -144,3 +144,19 @@ def test_dataclass_methods_and_annotations_from_the_cache_work_as_compiled(cache
         assert typing._eval_type(cls.ref, {"Point": cls}, None) == dict[str, cls] | None
     assert second.__init__.__code__ == first.__init__.__code__
     assert second.ref.__forward_code__ == first.ref.__forward_code__
+
+
+def test_no_entries_are_made_where_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(startcache, "_cache_file", lambda: str(blocker / "pycache" / "startup.x.marshal"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    made = []
+    monkeypatch.setattr(startcache, "_new_patterns", lambda keys: made.append(keys) or [])
+    re.purge()
+    try:
+        patterns = _compile_all()
+    finally:
+        re.purge()
+    assert made == [] and blocker.read_text() == "not a folder"
+    assert patterns[0].match("a: b").group("value") == "b"

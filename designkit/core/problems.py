@@ -5,7 +5,6 @@ in one-line mappings); past ``MAX_PROBLEMS`` only how many more are counted.
 
 from __future__ import annotations
 
-import difflib
 import typing
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,8 @@ def kind_of(value: Any) -> str:
 
 
 def _problem(err: dict, document: DesignDocument) -> Problem:
+    import difflib  # only for a design with problems: not at the start of every check
+
     loc = tuple(err["loc"])
     kind, value = err["type"], err.get("input")
     key = str(loc[-1]) if loc else ""

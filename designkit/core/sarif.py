@@ -6,7 +6,6 @@ in one run of one tool.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,6 +48,8 @@ def result_item(code: str, rule_index: int, *, level: str, message: str, fix: st
 
 def sarif_log(tool: str, rules: list[dict], uri: str, results: list[dict], properties: dict[str, Any]) -> str:
     """The whole log: one run of ``tool`` over the file at ``uri``, as JSON text."""
+    import json  # sarif output only: not at the start of every check
+
     log = {
         "$schema": SCHEMA, "version": "2.1.0",
         "runs": [{

@@ -157,6 +157,15 @@ class _Compiler:
 # --------------------------------------------------------------------------- the block
 
 
+def _writable(folder: str) -> bool:
+    """Whether the cache can be written (a read-only install: the entries are not even made)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def _write(path: str, patterns: list, codes: dict, new_patterns: list, new_codes: dict) -> None:
     if len(patterns) + len(codes) + len(new_patterns) + len(new_codes) > _MAX_ENTRIES:
         patterns, codes = [], {}
@@ -164,7 +173,6 @@ def _write(path: str, patterns: list, codes: dict, new_patterns: list, new_codes
         payload = marshal.dumps((patterns + new_patterns, {**codes, **new_codes}))
         from .files import atomic_write
 
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         atomic_write(path, payload)
         os.chmod(path, os.stat(__file__).st_mode & 0o666)   # readable as the bytecode is
         for name in os.listdir(os.path.dirname(path)):
@@ -193,7 +201,7 @@ def primed():
         yield
     finally:
         del dataclasses.exec, typing.compile
-        if not sys.dont_write_bytecode:
+        if not sys.dont_write_bytecode and _writable(os.path.dirname(path)):
             new_patterns = _new_patterns(keys) if len(re._cache) > len(keys) else []
             if new_patterns or compiler.new:
                 _write(path, patterns, codes, new_patterns, compiler.new)

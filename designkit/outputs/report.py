@@ -8,7 +8,6 @@ mermaid script inline.
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +50,8 @@ def format_text(document, result) -> str:
 
 
 def format_json(document, result) -> str:
+    import json  # json output only: not at the start of every check
+
     """The result as JSON: file, tier, counts, findings, waivers."""
     data = {
         "file": str(document.path), "design": document.design.name, "tier": result.tier,

@@ -16,9 +16,12 @@ def _says_nothing(section) -> bool:
     """Every key of the section is still at its default (empty lists, nulls).
 
     What ``not section.model_dump(exclude_defaults=True)`` says, without building the section's
-    serializer (the model's classes are built on first use; a check needs only the validator).
+    serializer (the model's classes are built on first use; a check needs only the validator),
+    and calling each default factory itself (``get_default`` parses the factory's signature
+    every time, to learn whether it takes the validated data; the model's factories take none).
     """
-    return all(getattr(section, name) == info.get_default(call_default_factory=True)
+    return all(getattr(section, name) == (info.default if info.default_factory is None
+                                          else info.default_factory())
                for name, info in type(section).model_fields.items())
 
 
