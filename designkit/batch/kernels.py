@@ -22,10 +22,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from ..core.files import write_text_atomic
+
+if TYPE_CHECKING:  # nbformat (with jsonschema's format checkers: 0.15 s) is imported once the
+    import nbformat  # kernels are starting, not before (by Papermill, in the runner)
 
 KERNEL_NAME = "python3"
 # The kernels keep their input history in memory, not in the user's IPython history database
@@ -119,6 +121,8 @@ class WarmKernel:
         try:
             return self.loop.run_until_complete(self._execute(nb, target.parent, timeout, on_cell))
         finally:
+            import nbformat
+
             write_text_atomic(target, nbformat.writes(nb))
 
     async def _execute(self, nb, cwd: Path, timeout: float, on_cell) -> CellError | None:

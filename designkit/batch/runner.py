@@ -218,8 +218,6 @@ class Runner:
     # ------------------------------------------------------------------ the run
 
     def run(self) -> RunSummary:
-        from ..rules import run_checks
-
         started = time.perf_counter()
         document = load_design(self.design_path)  # bad input fails here, before any kernel starts
         baseline, baseline_label = (None, "")
@@ -254,6 +252,8 @@ class Runner:
         ended = False  # the steps ended, or were interrupted; not an error on the way
         rendered = None  # the outputs, rendered while the report notebook runs
         try:
+            from ..rules import run_checks  # imported once the kernels are starting
+
             result = run_checks(document)
             self._checked = str(save_checked(document, result, self.kernels.folder / "checked.pickle"))
             design_dump(document, self._checked)  # for every step's result, before the steps start
