@@ -142,6 +142,8 @@ def design(tmp_path_factory) -> Path:
 @example(sequence=[Remove(("api", "endpoints", 1))])
 @example(sequence=[Remove(("api", "endpoints", 2))])
 @example(sequence=[Remove(("scope", "use_cases", 0))] * 3)
+# emptying a list whose first item had a comment above it wrote `validation: ci_hooks:` (invalid)
+@example(sequence=[Remove(("api", "endpoints", 0))] * 4)
 @example(sequence=[Set(("scope", "summary"), "Changed."), Remove(("scope", "use_cases", 1)),
                    Remove(("scope", "use_cases", 1))])
 def test_region_path_and_whole_file_path_give_the_same_file(design: Path, sequence: list):
@@ -162,3 +164,17 @@ def test_the_region_path_is_taken_and_the_whole_file_path_is_not(design: Path):
     whole.apply([Set(("api", "endpoints", 3, "auth"), "public")])
     assert (fast.mode, whole.mode) == ("regions", "whole file")
     assert fast.render() == whole.render()
+
+
+def test_removing_every_endpoint_saves_a_file_that_loads(tmp_path: Path):
+    """The last endpoint removed (its list had a comment above the first item) leaves `endpoints: []`
+    and the sections after it as they were: the file saves and loads back."""
+    from designkit.core.loader import load_design
+    from designkit.core.store import edit_design
+
+    path = tmp_path / "design.yaml"
+    path.write_text(DESIGN)
+    edit_design(path, [Remove(("api", "endpoints", 0))] * 4)
+    saved = load_design(path)
+    assert saved.design.api.endpoints == [] and [h.name for h in saved.design.validation.ci_hooks] == ["tests"]
+    assert "# the end" in path.read_text() and "endpoints: []" in path.read_text()

@@ -157,7 +157,13 @@ def _remove(where: Where, key_path: KeyPath, missing_ok: bool) -> Outcome:
         parent.fa.set_flow_style()
         if len(key_path) - 2 >= where.drop:
             grand = walk.container(len(key_path) - 2, create=False)
-            _put_after(grand, part(where, key_path, len(key_path) - 2), gap)
+            name = part(where, key_path, len(key_path) - 2)
+            entry = grand.ca.items.get(name) if isinstance(grand, CommentedMap) else None
+            if entry and entry[3]:
+                # comments that stood above its first item (ruamel keeps them on the key): written
+                # between `key:` and `[]` they broke the next key's line (`validation: ci_hooks:`)
+                entry[3] = None
+            _put_after(grand, name, gap)
     elif last:
         _put_trailing(parent, gap)
     elif pos > 0:
