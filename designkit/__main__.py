@@ -12,6 +12,7 @@ design that cannot be loaded, so that every error is reported by the one handler
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 
@@ -92,7 +93,10 @@ def main(argv: list[str] | None = None) -> None:
         _echo("interrupted\n", sys.stderr)
         sys.exit(130)
     _echo(text, sys.stdout)
-    sys.exit(code)
+    sys.stderr.flush()
+    # All is written: end without the interpreter's teardown, which frees the loaded design
+    # object by object (0.03 s at 1,000 endpoints, 0.1 s at 10,000), as `run` and `import` do.
+    os._exit(code)
 
 
 if __name__ == "__main__":

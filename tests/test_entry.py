@@ -10,9 +10,17 @@ from conftest import EXAMPLES, ROOT, WEBHOOK
 
 DRAFT = next(p for p in EXAMPLES if p.parent.name == "incomplete-draft")
 
-# Runs the entry point and reports whether the command-line library was imported.
-ENTRY = ("import atexit, sys\n"
-         "atexit.register(lambda: print('CLICK', 'click' in sys.modules, file=sys.stderr))\n"
+# Runs the entry point and reports whether the command-line library was imported, at exit: the
+# interpreter's (atexit) or the immediate one a finished check takes (os._exit, no atexit).
+ENTRY = ("import atexit, os, sys\n"
+         "said = []\n"
+         "def say():\n"
+         "    if not said:\n"
+         "        said.append(True)\n"
+         "        print('CLICK', 'click' in sys.modules, file=sys.stderr, flush=True)\n"
+         "atexit.register(say)\n"
+         "_exit = os._exit\n"
+         "os._exit = lambda code: (say(), _exit(code))\n"
          "from designkit.__main__ import main\nmain(sys.argv[1:])\n")
 CLICK = "import sys\nfrom designkit.cli import main\nmain(sys.argv[1:])\n"
 
