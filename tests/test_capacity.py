@@ -189,6 +189,7 @@ def test_report_and_notebook_tables_show_the_model():
     assert {"concurrency (Little's law)", "dependency load"} <= set(tables.step_tables("performance", design))
     svg = latency_budget_svg(capacity_model(design))
     assert svg.lstrip().startswith("<?xml") and "postgresql" in svg and "redis" in svg
+    assert latency_budget_svg(capacity_model(design)) == svg   # the same design, the same bytes
     assert latency_budget_svg(capacity_model(load_design_text("name: x\n", "x.yaml").design)) is None
     assert set(tables.step_figures("reliability", design)) == {"latency budget"}
 

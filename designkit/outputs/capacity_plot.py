@@ -20,6 +20,7 @@ def latency_budget_svg(model: CapacityModel) -> str | None:
     budgets.sort(key=lambda b: b.worst_ms / b.sla.latency_ms, reverse=True)
     budgets = budgets[:_MAX_BARS][::-1]          # tightest at the top
 
+    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -42,5 +43,7 @@ def latency_budget_svg(model: CapacityModel) -> str | None:
     ax.set_xlabel("worst case on the path, ms (black bar: the SLA target)")
     fig.legend(loc="outside lower center", ncols=min(5, len(dependencies)), fontsize="small")
     out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})   # no date: the same design, the same bytes
+    # the same design, the same bytes: no date, and element ids from a fixed salt (not random)
+    with rc_context({"svg.hashsalt": "designkit"}):
+        fig.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
