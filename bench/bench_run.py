@@ -17,6 +17,8 @@ process tree, kernels included, sampled from /proc every 50 ms):
 and prints the ratios. ``--quick`` measures only `designkit run` and the two floors, alternating
 them run by run (so a busy machine slows each alike), and reports the CPU time (user + system) of
 each whole process tree too. Results are written to bench/results/run-<date>.txt (or --results).
+``--record`` and ``--compare`` (the regression guard, ``bench/guard.py``) run ``--quick`` and keep
+or judge the run's wall and CPU time, its peak memory, and its ratio to the stricter floor.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 EXAMPLE = ROOT / "examples" / "webhook-ingestion" / "design.yaml"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import guard  # noqa: E402
 
 from designkit.core.steps import STEPS  # noqa: E402
 
@@ -140,7 +145,7 @@ def floor_notebooks(folder: Path) -> Path:
     return folder
 
 
-def main() -> None:
+def main() -> int | None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--large", type=int, default=1000, help="endpoints in the generated design")
@@ -149,7 +154,13 @@ def main() -> None:
                         help="with --quick: also run designkit from this copy of an earlier tree (PYTHONPATH)")
     parser.add_argument("--results", type=Path, default=None,
                         help="file to write the results to (default: bench/results/run-<date>.txt)")
+    guard.add_options(parser, "run")
     args = parser.parse_args()
+    old = guard.recorded("run") if args.compare else None
+    if args.compare and old is None:
+        return 2
+    if args.record or args.compare:
+        args.quick = True              # the guarded figures are --quick's
     become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="designkit-bench-"))
     designkit = [str(BIN / "designkit")]
@@ -167,8 +178,9 @@ def main() -> None:
     floor_command = [sys.executable, "-c", floor_script(floor_dir, work / "floor", jobs)]
     same_env = dict(os.environ, DESIGNKIT_NOTEBOOKS=str(floor_dir))
     if args.quick:
-        return quick(args.repeat, designkit, work, floor_command, same_env, jobs, report, lines, args.before,
+        rows = quick(args.repeat, designkit, work, floor_command, same_env, jobs, report, lines, args.before,
                      args.results)
+        return guard.finish(args, "run", rows, runs=args.repeat, old=old)
 
     run_wall, run_peak = best(args.repeat, designkit + ["run", str(EXAMPLE), "-o", str(work / "run")])
     report("designkit run (example, 11 steps)", run_wall, run_peak)
@@ -240,9 +252,10 @@ def floor_script(notebooks: Path, out: Path, jobs: int) -> str:
 
 
 def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str], same_env: dict,
-          jobs: int, report, lines: list[str], before: Path | None, target: Path | None) -> None:
+          jobs: int, report, lines: list[str], before: Path | None, target: Path | None) -> dict[str, dict]:
     """`designkit run` against the floors, interleaved run by run; best of ``repeat`` each (wall
-    and CPU time of the whole process tree, kernels included)."""
+    and CPU time of the whole process tree, kernels included). Returns the guard's rows: the run,
+    the stricter floor, and the run's ratio to it (the figure a busy machine moves least)."""
     run_before = designkit + ["run", str(EXAMPLE), "-o", str(work / "before")]
     commands = {
         "designkit run (example, 11 steps)": (designkit + ["run", str(EXAMPLE), "-o", str(work / "run")], None),
@@ -263,11 +276,12 @@ def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str
             if code != 0:  # a run with a failed step is not the run being measured
                 raise SystemExit(f"command failed ({code}): {command}")
             runs[label].append((wall, peak, cpu))
-    walls, cpus = {}, {}
+    walls, cpus, peaks = {}, {}, {}
     for label, measured in runs.items():
         walls[label] = min(w for w, _, _ in measured)
         cpus[label] = min(c for _, _, c in measured)
-        report(label, walls[label], max(p for _, p, _ in measured), cpus[label])
+        peaks[label] = max(p for _, p, _ in measured)
+        report(label, walls[label], peaks[label], cpus[label])
     run_wall, floor_wall, strict_wall, same_wall, *before_wall = walls.values()
     run_cpu, floor_cpu, strict_cpu, same_cpu, *before_cpu = cpus.values()
     ratios = [*(f"ratio earlier tree's run / floor: {w / floor_wall:.2f}; / floor without rfc3987-syntax: "
@@ -278,6 +292,13 @@ def quick(repeat: int, designkit: list[str], work: Path, floor_command: list[str
               f"ratio run / one-cell notebooks, same runner: {run_wall / same_wall:.2f} (cpu: {run_cpu / same_cpu:.2f})",
               f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
     save(lines, ratios, work, target)
+    run_label, _, strict_label, *_ = commands
+    return {"run": {"wall_s": round(run_wall, 3), "cpu_s": round(run_cpu, 3),
+                    "peak_mib": round(peaks[run_label] / 2**20, 1)},
+            "stricter floor": {"wall_s": round(strict_wall, 3), "cpu_s": round(strict_cpu, 3),
+                               "peak_mib": round(peaks[strict_label] / 2**20, 1)},
+            "run / stricter floor": {"wall_s": round(run_wall / strict_wall, 3),
+                                     "cpu_s": round(run_cpu / strict_cpu, 3)}}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
