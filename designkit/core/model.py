@@ -301,6 +301,20 @@ def _parse_access_text(value):
     """``"role:operator; owns the order"`` -> roles, scopes and the condition in words."""
     if not isinstance(value, str):
         return value
+    # A design repeats a few rules over many endpoints: each text is parsed once. The mapping is
+    # copied, its lists are not (pydantic builds new lists from them and changes neither).
+    parsed = _ACCESS_PARSED.get(value)
+    if parsed is None:
+        parsed = _parse_access(value)
+        if len(_ACCESS_PARSED) < 10_000:
+            _ACCESS_PARSED[value] = parsed
+    return dict(parsed)
+
+
+_ACCESS_PARSED: dict[str, dict] = {}
+
+
+def _parse_access(value: str) -> dict[str, list[str] | str]:
     out: dict[str, list[str] | str] = {}
     words = []
     for part in _ACCESS_PARTS.split(value):
