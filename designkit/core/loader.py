@@ -283,9 +283,11 @@ def _feed_all(next_event, builder: _Builder) -> None:
             value = ev.value
         else:
             value = plain.get(ev.value, _MISSING)
-            if value is _MISSING:
-                feed(ev)
-                continue
+            if value is _MISSING:   # a text not met before: resolved (and remembered) as feed would
+                value = builder._scalar(ev, ev.start_mark.line + 1)
+                if value is _MergeKey:
+                    feed(ev)
+                    continue
         key = top.key
         if top.kind == "map":
             if key is _NO_KEY:
