@@ -161,6 +161,8 @@ def main() -> int | None:
         return 2
     if args.record or args.compare:
         args.quick = True              # the guarded figures are --quick's
+    if args.compare and args.results is None:   # a check against the record keeps no day's file
+        args.results = Path(tempfile.gettempdir()) / "designkit-bench-run-compare.txt"
     become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="designkit-bench-"))
     designkit = [str(BIN / "designkit")]
