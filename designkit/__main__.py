@@ -5,8 +5,9 @@ on a real design. The usual, well-formed call, ``designkit check DESIGN [--forma
 L]``, is run here without importing the command-line library or the other commands (about a
 fifth of the start-up), and its report printed as ``click.echo`` prints it. Everything else
 (help, another command, ``-o`` and any other option, a value this does not recognise) goes to
-the click command line in ``designkit.cli``, which parses it and gives its messages; so does a
-design that cannot be loaded, so that every error is reported by the one handler in ``cli.main``.
+the click command line in ``designkit.cli``, which parses it and gives its messages. A design
+that cannot be loaded is reported here as ``cli.main`` reports it (``DesignKitError.message``
+and its exit code); any other error goes to ``cli.main`` to be reported there.
 """
 
 from __future__ import annotations
@@ -78,9 +79,16 @@ def main(argv: list[str] | None = None) -> None:
         from .outputs import report  # noqa: F401
         from .outputs.check import check_design
 
+    from .core.errors import DesignKitError
+
     try:
         text, code = check_design(Path(options["design"]), fmt=options.get("--format", "text"),
                                   fail_on=options.get("--fail-on", "error"))
+    except DesignKitError as exc:
+        # bad input (a design that does not load): the message and exit code cli.main gives,
+        # without loading the design a second time there (seconds for a large one)
+        _echo(exc.message() + "\n", sys.stderr)
+        sys.exit(exc.exit_code)
     except Exception:   # noqa: BLE001 (handed on, not swallowed)
         # The command line reports every error (a DesignKitError, an unreadable file ...) in
         # one place: let it, by running the same call there.

@@ -291,9 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="designkit", standalone_mode=False)
     except DesignKitError as exc:
-        from .core.terminal import terminal_safe
-
-        click.echo(f"error: {terminal_safe(exc.format())}", err=True)
+        click.echo(exc.message(), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

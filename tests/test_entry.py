@@ -40,8 +40,10 @@ CASES = {
     "fail-on-warning": (["check", str(DRAFT), "--fail-on", "warning"], True),
     "fail-on-never": (["check", "--fail-on=never", str(DRAFT)], True),
     "relative-path": (["check", "./examples//incomplete-draft/design.yaml"], True),
-    "missing-file": (["check", "no/such/design.yaml"], False),      # errors: reported by cli.main
-    "not-yaml": (["check", "README.md"], False),
+    # a design that does not load: reported here, exactly as cli.main reports it
+    "missing-file": (["check", "no/such/design.yaml"], True),
+    "not-yaml": (["check", "README.md"], True),
+    "invalid-design": (["check", "{bad}"], True),
     "bad-format": (["check", str(WEBHOOK), "--format", "xml"], False),
     "repeated-option": (["check", str(WEBHOOK), "--format", "json", "--format", "text"], False),
     "no-design": (["check"], False),
@@ -60,7 +62,9 @@ def test_short_path_answers_as_click_does(case, tmp_path):
     outputs = []
     for code, name in ((ENTRY, "entry"), (CLICK, "click")):
         out = tmp_path / f"{name}.txt"
-        outputs.append(_run(code, [a.replace("{out}", str(out)) for a in args], ROOT)
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("name: x\napi:\n  endpoints:\n    - {method: GET, path: /v1/a, methd: GET}\n")
+        outputs.append(_run(code, [a.replace("{out}", str(out)).replace("{bad}", str(bad)) for a in args], ROOT)
                        + ((out.read_text() if out.exists() else None),))
     (code, out, err, written), expected = outputs
     assert f"CLICK {not short}" in err, err

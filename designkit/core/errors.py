@@ -53,6 +53,13 @@ class DesignKitError(Exception):
     def format(self) -> str:
         return str(self)
 
+    def message(self) -> str:
+        """What the command line prints for it on stderr: ``error:`` and the text, its control
+        and bidi characters written out visibly (a design's text may hold any)."""
+        from .terminal import terminal_safe
+
+        return f"error: {terminal_safe(self.format())}"
+
 
 class DesignFileError(DesignKitError):
     """A design file could not be loaded; ``problems`` says where and how to fix each part."""
